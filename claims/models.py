@@ -1,0 +1,547 @@
+from decimal import Decimal
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from sources.models import Document, Source
+
+
+class Status(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISPUTED = "disputed", "Disputed"
+    FALSE = "false", "False"
+    SUPERSEDED = "superseded", "Superseded"
+    RETRACTED = "retracted", "Retracted"
+
+    @property
+    def definition(self) -> str:
+        return STATUS_DEFINITIONS[self]
+
+
+STATUS_DEFINITIONS = {
+    Status.UNREVIEWED: "Recorded, not yet reviewed.",
+    Status.UNCONFIRMED: "Reviewed; it rests on the speaker's word alone and could not be independently confirmed.",
+    Status.CONFIRMED: "Independently confirmed by a source independent of the speaker.",
+    Status.DISPUTED: "A source independent of the speaker contradicts it.",
+    Status.FALSE: "Shown to be wrong.",
+    Status.SUPERSEDED: "Replaced by a later figure or claim from the same speaker.",
+    Status.RETRACTED: "Withdrawn by the speaker or the outlet.",
+}
+
+
+class Event(models.Model):
+    """What claims are about, so figures for one event and metric can be compared across sources."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. IQ.")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="event_end_not_before_start",
+                violation_error_message="An event cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ClaimQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        return self.filter(status=Status.UNREVIEWED)
+
+
+class Claim(models.Model):
+    class Kind(models.TextChoices):
+        FIGURE = "figure", "Figure"
+        STATEMENT = "statement", "Statement"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATEMENT)
+    text = models.TextField(help_text="What was claimed, in the tracker's words.")
+    quote = models.TextField(blank=True, help_text="The verbatim quote, where the report quotes.")
+    speaker = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="Who made the claim. For an outlet's own reporting, the outlet.",
+    )
+    described_as = models.CharField(
+        max_length=300, blank=True, help_text='How the report described the speaker: "a provincial official".'
+    )
+    said_on = models.DateField(null=True, blank=True, help_text="When the claim was made, where known.")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNREVIEWED, editable=False)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes", editable=False
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="claim_valid_status",
+                violation_error_message="Choose a valid status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["figure", "statement"]),
+                name="claim_valid_kind",
+                violation_error_message="A claim is a figure or a statement.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""), name="claim_text_not_blank", violation_error_message="Give the claim's text."
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="claim_version_positive", violation_error_message="Bad version."
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.SUPERSEDED) | Q(superseded_by__isnull=False),
+                name="claim_superseded_names_successor",
+                violation_error_message="A superseded claim must name the claim that supersedes it.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(superseded_by=F("id")),
+                name="claim_not_superseded_by_itself",
+                violation_error_message="A claim cannot supersede itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    @property
+    def status_definition(self) -> str:
+        return Status(self.status).definition
+
+    def first_appearance(self) -> "Appearance | None":
+        return (
+            self.appearances.select_related("document")
+            .order_by(F("document__published_at").asc(nulls_last=True), "pk")
+            .first()
+        )
+
+    def chain_sources(self) -> list[Source]:
+        """Everyone in any of this claim's attribution chains: speaker, relayers and outlets."""
+        links = ChainLink.objects.filter(appearance__claim=self).select_related("source")
+        return list({link.source_id: link.source for link in links}.values())
+
+    def original_reports(self) -> set[int]:
+        """Ids of the original reports (wire copy followed back) this claim appears in."""
+        return {a.document.original_report().pk for a in self.appearances.select_related("document")}
+
+    def independent_evidence(self, stance: str) -> list["Evidence"]:
+        return [e for e in self.evidence.filter(stance=stance) if e.independence.independent]
+
+    def has_independent_support(self) -> bool:
+        return bool(self.independent_evidence(Evidence.Stance.SUPPORTS))
+
+    def ensure_status_justified(self, status: str, *, superseded_by: "Claim | None" = None) -> None:
+        """Raise ValidationError naming the field unless the evidence justifies `status` now.
+
+        The single statement of the verdict rules: the verdict service applies it under a lock,
+        and so do the services that change what a status rests on (the speaker, the evidence).
+        """
+        if status not in Status.values:
+            raise ValidationError({"status": ValidationError(f"Unknown status {status!r}.", code="invalid_choice")})
+        if status == Status.UNREVIEWED:
+            raise ValidationError(
+                {"status": ValidationError("Every claim starts unreviewed; a verdict records a review.", code="invalid")}
+            )
+        if status == Status.CONFIRMED and not self.has_independent_support():
+            raise ValidationError({"status": ValidationError(self._refusal("confirm", "supporting"), code="not_independent")})
+        if status == Status.DISPUTED and not self.independent_evidence(Evidence.Stance.CONTRADICTS):
+            raise ValidationError(
+                {"status": ValidationError(self._refusal("mark disputed", "contradicting"), code="not_independent")}
+            )
+        if status == Status.FALSE and not self.evidence.filter(stance=Evidence.Stance.CONTRADICTS).exists():
+            raise ValidationError(
+                {"status": ValidationError("Cannot mark false: add the contradicting evidence first.", code="no_evidence")}
+            )
+        if status == Status.SUPERSEDED:
+            self._ensure_successor(superseded_by)
+
+    def _refusal(self, verb: str, stance: str) -> str:
+        message = f"Cannot {verb}: needs {stance} evidence from a source independent of the speaker ({self.speaker})."
+        wanted = Evidence.Stance.SUPPORTS if stance == "supporting" else Evidence.Stance.CONTRADICTS
+        reasons = [f"{e.origin}: {e.independence.reason}" for e in self.evidence.filter(stance=wanted)]
+        return " ".join([message, *(f"{r}." for r in reasons)])
+
+    def _ensure_successor(self, successor: "Claim | None") -> None:
+        def refuse(message, code):
+            raise ValidationError({"superseded_by": ValidationError(message, code=code)})
+
+        if successor is None:
+            refuse("Cannot mark superseded: name the claim that supersedes it.", "required")
+        if successor.pk == self.pk:
+            refuse("A claim cannot supersede itself.", "invalid")
+        if successor.speaker_id != self.speaker_id:
+            refuse(f"The superseding claim must come from the same speaker ({self.speaker}).", "other_speaker")
+        if self.said_on and successor.said_on and successor.said_on < self.said_on:
+            refuse("The superseding claim must be made on or after this one.", "earlier")
+
+
+class Appearance(models.Model):
+    """Where a claim appears: a document, the excerpt, and the chain that carried it there."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="appearances")
+    excerpt = models.TextField()
+    start = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset into the document's text.")
+    end = models.PositiveIntegerField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "document__published_at", "start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True))
+                | (Q(start__isnull=False) & Q(end__gt=F("start"))),
+                name="appearance_offsets_ordered",
+                violation_error_message="Give both offsets, with the end after the start.",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "document", "start"],
+                name="appearance_unique_span",
+                violation_error_message="This claim already appears at that place in the document.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(excerpt=""), name="appearance_excerpt_not_blank", violation_error_message="Give the excerpt."
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim} in {self.document}"
+
+    def chain_text(self) -> str:
+        return " → ".join(str(link) for link in self.chain.all())
+
+
+class ChainLink(models.Model):
+    """One step of an attribution chain, from the origin (position 0) to the outlet."""
+
+    appearance = models.ForeignKey(Appearance, on_delete=models.CASCADE, related_name="chain")
+    position = models.PositiveSmallIntegerField()
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="chain_links")
+    role = models.CharField(max_length=200, blank=True, help_text='As given in the report: "spokesman, Anbar".')
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["appearance", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appearance", "position"],
+                name="chain_link_unique_position",
+                violation_error_message="Each place in a chain holds one source.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} ({self.role})" if self.role else str(self.source)
+
+
+class Figure(models.Model):
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", "exactly"
+        AT_LEAST = "at_least", "at least"
+        MORE_THAN = "more_than", "more than"
+        AT_MOST = "at_most", "at most / as many as"
+        APPROXIMATELY = "approximately", "approximately"
+        RANGE = "range", "range"
+        VAGUE = "vague", "vague"
+
+    class Metric(models.TextChoices):
+        KILLED = "killed", "killed"
+        WOUNDED = "wounded", "wounded"
+        DISPLACED = "displaced", "displaced"
+        ARRESTED = "arrested", "arrested"
+        MISSING = "missing", "missing"
+        DEPLOYED = "deployed", "deployed / arrived"
+        TERRITORY = "territory", "territory held"
+        OTHER = "other", "other"
+
+    class Unit(models.TextChoices):
+        PEOPLE = "people", "people"
+        FRACTION = "fraction", "fraction of a whole"
+
+    SYMBOLS = {
+        "exact": "",
+        "at_least": "≥ ",
+        "more_than": "> ",
+        "at_most": "≤ ",
+        "approximately": "≈ ",
+    }
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures")
+    as_written = models.CharField(max_length=300, blank=True, help_text='The figure as the report gives it: "at least 500".')
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    population = models.CharField(max_length=200, blank=True, help_text='Who was counted: "police", "residents".')
+    qualifier = models.CharField(max_length=16, choices=Qualifier.choices)
+    low = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    high = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    vague_text = models.CharField(max_length=200, blank=True, help_text='For vague figures, the words: "hundreds".')
+    unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.PEOPLE)
+    unit_of = models.CharField(max_length=200, blank=True, help_text='For fractions, the whole: "the country".')
+    period_start = models.DateField(null=True, blank=True, help_text="The period counted, not the date said.")
+    period_end = models.DateField(null=True, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="superseded_by",
+        help_text="The earlier figure from the same speaker for the same metric that this one replaces.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(qualifier__in=["exact", "at_least", "more_than", "at_most", "approximately", "range", "vague"]),
+                name="figure_valid_qualifier",
+                violation_error_message="Choose a valid qualifier.",
+            ),
+            models.CheckConstraint(
+                condition=Q(metric__in=[
+                    "killed", "wounded", "displaced", "arrested", "missing", "deployed", "territory", "other"
+                ]),
+                name="figure_valid_metric",
+                violation_error_message="Choose a valid metric.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=["people", "fraction"]), name="figure_valid_unit", violation_error_message="Choose a valid unit."
+            ),
+            models.CheckConstraint(
+                condition=(Q(low__isnull=True) | Q(low__gte=0)) & (Q(high__isnull=True) | Q(high__gte=0)),
+                name="figure_bounds_not_negative",
+                violation_error_message="A figure's bounds cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
+                name="figure_low_not_above_high",
+                violation_error_message="The low bound cannot be above the high bound.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
+                name="figure_period_end_not_before_start",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+            # What each qualifier means for the bounds: "at least 500" has no upper bound,
+            # "as many as 114,000" no lower one, "approximately 8,000" is the stated value.
+            models.CheckConstraint(
+                condition=~Q(qualifier__in=["exact", "approximately"])
+                | (Q(low__isnull=False) & Q(high=F("low"))),
+                name="figure_point_qualifier_has_one_value",
+                violation_error_message="An exact or approximate figure has one value: set low and high to it.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier__in=["at_least", "more_than"]) | (Q(low__isnull=False) & Q(high__isnull=True)),
+                name="figure_lower_bound_qualifier_has_only_low",
+                violation_error_message="An 'at least' or 'more than' figure has a low bound and no high bound.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier="at_most") | (Q(low__isnull=True) & Q(high__isnull=False)),
+                name="figure_at_most_has_only_high",
+                violation_error_message="An 'at most' figure has a high bound and no low bound.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier="range") | (Q(low__isnull=False) & Q(high__gt=F("low"))),
+                name="figure_range_has_both_bounds",
+                violation_error_message="A range has a low and a higher high bound.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualifier="vague") | ~Q(vague_text=""),
+                name="figure_vague_keeps_words",
+                violation_error_message="A vague figure keeps the report's words (\"hundreds\").",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supersedes=F("id")),
+                name="figure_not_superseding_itself",
+                violation_error_message="A figure cannot supersede itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.summary()
+
+    def summary(self) -> str:
+        """Compact reading of the figure: "≥ 500 killed (civilians and military)"."""
+        if self.qualifier == self.Qualifier.VAGUE:
+            amount = self.vague_text
+        elif self.qualifier == self.Qualifier.RANGE:
+            amount = f"{_number(self.low)}–{_number(self.high)}"
+        else:
+            amount = self.SYMBOLS.get(self.qualifier, "") + _number(self.low if self.low is not None else self.high)
+        if self.unit == self.Unit.FRACTION and self.unit_of:
+            amount = f"{amount} of {self.unit_of}"
+        text = f"{amount} {self.get_metric_display()}"
+        return f"{text} ({self.population})" if self.population else text
+
+    def supersession_error(self) -> ValidationError | None:
+        """Why `supersedes` cannot stand, or None: a toll series stays within one speaker and metric."""
+        earlier = self.supersedes
+        if earlier is None:
+            return None
+        if self.pk and earlier.pk == self.pk:
+            return ValidationError({"supersedes": "A figure cannot supersede itself."})
+        if earlier.metric != self.metric:
+            return ValidationError({"supersedes": "A figure can only supersede one for the same metric."})
+        if earlier.claim.speaker_id != self.claim.speaker_id:
+            return ValidationError({"supersedes": "A figure can only supersede one from the same speaker."})
+        return None
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value.normalize():,f}"
+
+
+class Evidence(models.Model):
+    """Something that supports or contradicts a claim: another claim, a document, or a source's statement."""
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "supports"
+        PARTLY_SUPPORTS = "partly_supports", "partly supports"
+        CONTRADICTS = "contradicts", "contradicts"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    stance = models.CharField(max_length=16, choices=Stance.choices)
+    evidence_claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="cited_as_evidence"
+    )
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="cited_as_evidence")
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements_as_evidence",
+        help_text="For a source's own statement to the desk, e.g. a hospital director's count.",
+    )
+    stated_on = models.DateField(null=True, blank=True, help_text="When the source said it, for a statement.")
+    note = models.TextField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance__in=["supports", "partly_supports", "contradicts"]),
+                name="evidence_valid_stance",
+                violation_error_message="Choose a valid stance.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(evidence_claim__isnull=False, document__isnull=True, source__isnull=True)
+                    | Q(evidence_claim__isnull=True, document__isnull=False, source__isnull=True)
+                    | Q(evidence_claim__isnull=True, document__isnull=True, source__isnull=False)
+                ),
+                name="evidence_has_exactly_one_basis",
+                violation_error_message="Evidence is exactly one of: another claim, a document, or a source's statement.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(evidence_claim=F("claim")),
+                name="evidence_not_the_claim_itself",
+                violation_error_message="A claim cannot be evidence for itself.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(note=""), name="evidence_note_not_blank", violation_error_message="Say what the evidence shows."
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.origin} {self.get_stance_display()} claim {self.claim_id}"
+
+    @property
+    def origin(self) -> Source | None:
+        """The source the evidence ultimately comes from."""
+        if self.evidence_claim_id:
+            return self.evidence_claim.speaker
+        if self.document_id:
+            return self.document.outlet
+        return self.source
+
+    @property
+    def origin_date(self):
+        if self.evidence_claim_id:
+            return self.evidence_claim.said_on
+        if self.document_id:
+            return self.document.published_at.date() if self.document.published_at else None
+        return self.stated_on
+
+    @cached_property
+    def independence(self):
+        from claims.independence import assess
+
+        return assess(self)
+
+
+class Verdict(models.Model):
+    """One entry in a claim's append-only history of status changes."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    rationale = models.TextField()
+    superseded_by = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verdicts")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+        get_latest_by = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values) & ~Q(status=Status.UNREVIEWED),
+                name="verdict_valid_status",
+                violation_error_message="A verdict records a reviewed status.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(rationale=""),
+                name="verdict_rationale_required",
+                violation_error_message="Every verdict needs a rationale.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.SUPERSEDED) | Q(superseded_by__isnull=False),
+                name="verdict_superseded_names_successor",
+                violation_error_message="A superseded verdict must name the claim that supersedes it.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} by {self.reviewer} on {self.created_at:%Y-%m-%d}"
