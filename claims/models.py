@@ -282,7 +282,7 @@ class Figure(models.Model):
         ARRESTED = "arrested", "arrested"
         MISSING = "missing", "missing"
         DEPLOYED = "deployed", "deployed / arrived"
-        TERRITORY = "territory", "territory held"
+        TERRITORY = "territory", "territory captured"
         OTHER = "other", "other"
 
     class Unit(models.TextChoices):
@@ -402,8 +402,9 @@ class Figure(models.Model):
         else:
             amount = self.SYMBOLS.get(self.qualifier, "") + _number(self.low if self.low is not None else self.high)
         if self.unit == self.Unit.FRACTION and self.unit_of:
-            amount = f"{amount} of {self.unit_of}"
-        text = f"{amount} {self.get_metric_display()}"
+            text = f"{amount} of {self.unit_of}: {self.get_metric_display()}"
+        else:
+            text = f"{amount} {self.get_metric_display()}"
         return f"{text} ({self.population})" if self.population else text
 
     def supersession_error(self) -> ValidationError | None:

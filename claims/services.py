@@ -154,8 +154,8 @@ def _still_justified(claim: Claim) -> None:
 def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
     """Record where a claim appears, with its attribution chain from the speaker to the outlet.
 
-    Offsets are located in the document's text when not given, and must point at the excerpt
-    when they are. `relayed_by` lists the intermediaries in order, each a Source or a
+    The excerpt must stand in the document's text (when a snapshot is kept): its offsets are
+    located there when not given, and must point at it when they are. `relayed_by` lists the intermediaries in order, each a Source or a
     (Source, role) pair: the UN's figure relayed by Haimour is `relayed_by=[(haimour, "spokesman")]`.
     """
     with transaction.atomic():
@@ -180,6 +180,8 @@ def _record_appearance(
         found = document.text.find(excerpt) if excerpt else -1
         if found >= 0:
             start, end = found, found + len(excerpt)
+        elif document.text:
+            raise ValidationError({"excerpt": "This excerpt is not in the document's text; quote it as it stands."})
     elif start is None or end is None or document.text[start:end] != excerpt:
         raise ValidationError({"start": "The excerpt is not at these offsets in the document's text."})
     appearance = Appearance(claim=claim, document=document, excerpt=excerpt, start=start, end=end)
