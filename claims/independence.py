@@ -53,7 +53,9 @@ def assess(evidence: Evidence) -> Independence:
     if repeated is not None:
         return _dependent("same_report", f"the same original report republished ({repeated}); wire copy counts once")
 
-    return Independence(True, "independent", f"independent of {speaker}: no shared speaker, organization, chain or report")
+    return Independence(
+        True, "independent", f"independent of {speaker}: no shared speaker, organization, chain or report"
+    )
 
 
 def _dependent(code: str, reason: str) -> Independence:

@@ -169,20 +169,50 @@ class Claim(models.Model):
             raise ValidationError({"status": ValidationError(f"Unknown status {status!r}.", code="invalid_choice")})
         if status == Status.UNREVIEWED:
             raise ValidationError(
-                {"status": ValidationError("Every claim starts unreviewed; a verdict records a review.", code="invalid")}
+                {
+                    "status": ValidationError(
+                        "Every claim starts unreviewed; a verdict records a review.", code="invalid"
+                    )
+                }
             )
         if status == Status.CONFIRMED and not self.has_independent_support():
-            raise ValidationError({"status": ValidationError(self._refusal("confirm", "supporting"), code="not_independent")})
+            raise ValidationError(
+                {"status": ValidationError(self._refusal("confirm", "supporting"), code="not_independent")}
+            )
         if status == Status.DISPUTED and not self.independent_evidence(Evidence.Stance.CONTRADICTS):
             raise ValidationError(
                 {"status": ValidationError(self._refusal("mark disputed", "contradicting"), code="not_independent")}
             )
         if status == Status.FALSE and not self.evidence.filter(stance=Evidence.Stance.CONTRADICTS).exists():
             raise ValidationError(
-                {"status": ValidationError("Cannot mark false: add the contradicting evidence first.", code="no_evidence")}
+                {
+                    "status": ValidationError(
+                        "Cannot mark false: add the contradicting evidence first.", code="no_evidence"
+                    )
+                }
             )
         if status == Status.SUPERSEDED:
             self._ensure_successor(superseded_by)
+
+    def ensure_current_status_justified(self) -> None:
+        """Raise ValidationError if the claim's reviewed status no longer rests on what it needs.
+
+        Edits that change what a status rests on (the speaker, the evidence) must keep it true.
+        """
+        if self.status in (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED):
+            return
+        try:
+            self.ensure_status_justified(self.status, superseded_by=self.superseded_by)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"This change would leave the claim {self.get_status_display().lower()} without what that "
+                f"status needs: {' '.join(exc.messages)} Record a new verdict first.",
+                code="status_unjustified",
+            ) from exc
+
+    def clean(self):
+        if self.pk:
+            self.ensure_current_status_justified()
 
     def _refusal(self, verb: str, stance: str) -> str:
         message = f"Cannot {verb}: needs {stance} evidence from a source independent of the speaker ({self.speaker})."
@@ -230,7 +260,9 @@ class Appearance(models.Model):
                 violation_error_message="This claim already appears at that place in the document.",
             ),
             models.CheckConstraint(
-                condition=~Q(excerpt=""), name="appearance_excerpt_not_blank", violation_error_message="Give the excerpt."
+                condition=~Q(excerpt=""),
+                name="appearance_excerpt_not_blank",
+                violation_error_message="Give the excerpt.",
             ),
         ]
 
@@ -298,7 +330,9 @@ class Figure(models.Model):
     }
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures")
-    as_written = models.CharField(max_length=300, blank=True, help_text='The figure as the report gives it: "at least 500".')
+    as_written = models.CharField(
+        max_length=300, blank=True, help_text='The figure as the report gives it: "at least 500".'
+    )
     metric = models.CharField(max_length=16, choices=Metric.choices)
     population = models.CharField(max_length=200, blank=True, help_text='Who was counted: "police", "residents".')
     qualifier = models.CharField(max_length=16, choices=Qualifier.choices)
@@ -326,19 +360,32 @@ class Figure(models.Model):
         ordering = ["claim", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(qualifier__in=["exact", "at_least", "more_than", "at_most", "approximately", "range", "vague"]),
+                condition=Q(
+                    qualifier__in=["exact", "at_least", "more_than", "at_most", "approximately", "range", "vague"]
+                ),
                 name="figure_valid_qualifier",
                 violation_error_message="Choose a valid qualifier.",
             ),
             models.CheckConstraint(
-                condition=Q(metric__in=[
-                    "killed", "wounded", "displaced", "arrested", "missing", "deployed", "territory", "other"
-                ]),
+                condition=Q(
+                    metric__in=[
+                        "killed",
+                        "wounded",
+                        "displaced",
+                        "arrested",
+                        "missing",
+                        "deployed",
+                        "territory",
+                        "other",
+                    ]
+                ),
                 name="figure_valid_metric",
                 violation_error_message="Choose a valid metric.",
             ),
             models.CheckConstraint(
-                condition=Q(unit__in=["people", "fraction"]), name="figure_valid_unit", violation_error_message="Choose a valid unit."
+                condition=Q(unit__in=["people", "fraction"]),
+                name="figure_valid_unit",
+                violation_error_message="Choose a valid unit.",
             ),
             models.CheckConstraint(
                 condition=(Q(low__isnull=True) | Q(low__gte=0)) & (Q(high__isnull=True) | Q(high__gte=0)),
@@ -351,15 +398,16 @@ class Figure(models.Model):
                 violation_error_message="The low bound cannot be above the high bound.",
             ),
             models.CheckConstraint(
-                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_end__gte=F("period_start")),
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
                 name="figure_period_end_not_before_start",
                 violation_error_message="The period cannot end before it starts.",
             ),
             # What each qualifier means for the bounds: "at least 500" has no upper bound,
             # "as many as 114,000" no lower one, "approximately 8,000" is the stated value.
             models.CheckConstraint(
-                condition=~Q(qualifier__in=["exact", "approximately"])
-                | (Q(low__isnull=False) & Q(high=F("low"))),
+                condition=~Q(qualifier__in=["exact", "approximately"]) | (Q(low__isnull=False) & Q(high=F("low"))),
                 name="figure_point_qualifier_has_one_value",
                 violation_error_message="An exact or approximate figure has one value: set low and high to it.",
             ),
@@ -381,7 +429,7 @@ class Figure(models.Model):
             models.CheckConstraint(
                 condition=~Q(qualifier="vague") | ~Q(vague_text=""),
                 name="figure_vague_keeps_words",
-                violation_error_message="A vague figure keeps the report's words (\"hundreds\").",
+                violation_error_message='A vague figure keeps the report\'s words ("hundreds").',
             ),
             models.CheckConstraint(
                 condition=~Q(supersedes=F("id")),
@@ -440,7 +488,9 @@ class Evidence(models.Model):
     evidence_claim = models.ForeignKey(
         Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="cited_as_evidence"
     )
-    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="cited_as_evidence")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="cited_as_evidence"
+    )
     source = models.ForeignKey(
         Source,
         null=True,
@@ -472,7 +522,7 @@ class Evidence(models.Model):
                     | Q(evidence_claim__isnull=True, document__isnull=True, source__isnull=False)
                 ),
                 name="evidence_has_exactly_one_basis",
-                violation_error_message="Evidence is exactly one of: another claim, a document, or a source's statement.",
+                violation_error_message="Evidence is one of: another claim, a document, or a source's statement.",
             ),
             models.CheckConstraint(
                 condition=~Q(evidence_claim=F("claim")),
@@ -480,7 +530,9 @@ class Evidence(models.Model):
                 violation_error_message="A claim cannot be evidence for itself.",
             ),
             models.CheckConstraint(
-                condition=~Q(note=""), name="evidence_note_not_blank", violation_error_message="Say what the evidence shows."
+                condition=~Q(note=""),
+                name="evidence_note_not_blank",
+                violation_error_message="Say what the evidence shows.",
             ),
         ]
 

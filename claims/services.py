@@ -19,8 +19,20 @@ from sources.models import Document, Source, text_sha256
 
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
 FIGURE_FIELDS = (
-    "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
-    "unit", "unit_of", "period_start", "period_end", "place", "note", "supersedes",
+    "as_written",
+    "metric",
+    "population",
+    "qualifier",
+    "low",
+    "high",
+    "vague_text",
+    "unit",
+    "unit_of",
+    "period_start",
+    "period_end",
+    "place",
+    "note",
+    "supersedes",
 )
 
 
@@ -111,8 +123,14 @@ def record_claim(
     `record_appearance` without `claim` and `user`.
     """
     claim = Claim(
-        speaker=speaker, text=text, kind=kind, quote=quote, described_as=described_as,
-        said_on=said_on, event=event, created_by=user,
+        speaker=speaker,
+        text=text,
+        kind=kind,
+        quote=quote,
+        described_as=described_as,
+        said_on=said_on,
+        event=event,
+        created_by=user,
     )
     claim.full_clean()
     with transaction.atomic():
@@ -124,39 +142,30 @@ def record_claim(
     return claim
 
 
-def update_claim(*, claim: Claim, user, expected_version: int | None = None, reason: str = "claim edited", **changes) -> Claim:
+def update_claim(
+    *, claim: Claim, user, expected_version: int | None = None, reason: str = "claim edited", **changes
+) -> Claim:
     """Edit what a claim says or who said it; a reviewed status must still hold afterwards."""
     unknown = set(changes) - set(CLAIM_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be edited here." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited here."))
     with transaction.atomic():
         locked = _locked_claim(claim, expected_version)
         for name, value in changes.items():
             setattr(locked, name, value)
-        locked.full_clean()
-        if locked.status != Status.UNREVIEWED and locked.status != Status.UNCONFIRMED:
-            _still_justified(locked)
+        locked.full_clean()  # Claim.clean() keeps a reviewed status justified
         _bump(locked, user, reason, fields=list(changes))
     return locked
-
-
-def _still_justified(claim: Claim) -> None:
-    try:
-        claim.ensure_status_justified(claim.status, superseded_by=claim.superseded_by)
-    except ValidationError as exc:
-        raise ValidationError(
-            f"This change would leave the claim {claim.get_status_display().lower()} without the evidence "
-            f"that status needs ({' '.join(exc.messages)}). Record a new verdict first.",
-            code="status_unjustified",
-        ) from exc
 
 
 def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
     """Record where a claim appears, with its attribution chain from the speaker to the outlet.
 
     The excerpt must stand in the document's text (when a snapshot is kept): its offsets are
-    located there when not given, and must point at it when they are. `relayed_by` lists the intermediaries in order, each a Source or a
-    (Source, role) pair: the UN's figure relayed by Haimour is `relayed_by=[(haimour, "spokesman")]`.
+    located there when not given, and must point at it when they are. `relayed_by` lists the
+    intermediaries in order, each a Source or a (Source, role) pair: the UN's figure relayed
+    by Haimour is `relayed_by=[(haimour, "spokesman")]`. `speaker_role` is how the report
+    describes the speaker in this place.
     """
     with transaction.atomic():
         locked = _locked_claim(claim)
@@ -216,7 +225,7 @@ def _save_figure(figure: Figure, user, reason: str) -> None:
 def delete_figure(*, figure: Figure, user) -> None:
     with transaction.atomic():
         locked = _locked_claim(figure.claim)
-        _audit(figure, user, "figure deleted").delete()
+        _audit(locked.figures.get(pk=figure.pk), user, "figure deleted").delete()
         _bump(locked, user, "figure deleted")
 
 
@@ -235,8 +244,14 @@ def add_evidence(
     with transaction.atomic():
         locked = _locked_claim(claim)
         evidence = Evidence(
-            claim=locked, stance=stance, note=note.strip(), added_by=added_by,
-            evidence_claim=evidence_claim, document=document, source=source, stated_on=stated_on,
+            claim=locked,
+            stance=stance,
+            note=note.strip(),
+            added_by=added_by,
+            evidence_claim=evidence_claim,
+            document=document,
+            source=source,
+            stated_on=stated_on,
         )
         evidence.full_clean()
         _audit(evidence, added_by, "evidence added").save()
@@ -248,9 +263,9 @@ def remove_evidence(*, evidence: Evidence, user) -> None:
     """Remove evidence, unless the claim's reviewed status rests on it."""
     with transaction.atomic():
         locked = _locked_claim(evidence.claim)
-        _audit(evidence, user, "evidence removed").delete()
-        if locked.status in (Status.CONFIRMED, Status.DISPUTED, Status.FALSE):
-            _still_justified(locked)
+        # Delete a fresh copy, so a refusal leaves the caller's instance as it was.
+        _audit(locked.evidence.get(pk=evidence.pk), user, "evidence removed").delete()
+        locked.ensure_current_status_justified()
         _bump(locked, user, "evidence removed")
 
 

@@ -94,6 +94,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Reverting from the history page would write around the services (a status, say).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 

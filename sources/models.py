@@ -256,7 +256,9 @@ class Affiliation(models.Model):
         ordering = ["person__name", "-start_date"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="affiliation_end_not_before_start",
                 violation_error_message="An affiliation cannot end before it starts.",
             ),

@@ -1,0 +1,61 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims import services
+from claims.admin import ServiceRefusalMixin
+from sources.models import Affiliation, Document, Source, SourceAlias
+
+
+class SourceAliasInline(admin.TabularInline):
+    model = SourceAlias
+    extra = 1
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fk_name = "person"
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "country", "parent", "wikidata_qid", "updated_at"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "aliases__name", "description", "wikidata_qid"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["organization_tree", "created_at", "updated_at"]
+    fields = ["kind", "name", "description", "country", "wikidata_qid", "parent", "organization_tree"]
+    inlines = [SourceAliasInline, AffiliationInline]
+
+    @admin.display(description="Organization tree")
+    def organization_tree(self, obj):
+        if obj.pk is None:
+            return "-"
+        return " ⊂ ".join(str(s) for s in obj.lineage())
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "role", "organization", "start_date", "end_date"]
+    list_filter = ["organization"]
+    search_fields = ["person__name", "organization__name", "role"]
+    list_select_related = ["person", "organization"]
+    autocomplete_fields = ["person", "organization"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+    list_display = ["title", "outlet", "published_at", "language", "url"]
+    list_filter = ["outlet", "language"]
+    search_fields = ["title", "url", "byline"]
+    list_select_related = ["outlet"]
+    autocomplete_fields = ["outlet", "republished_from"]
+    readonly_fields = ["text_sha256", "created_at", "updated_at"]
+    date_hierarchy = "published_at"
+
+    def save_model(self, request, obj, form, change):
+        services.save_document(
+            document=obj, user=request.user, reason="edited in admin" if change else "added in admin"
+        )
