@@ -218,7 +218,8 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
                 )
             for evidence in formset.deleted_objects:
                 services.remove_evidence(evidence=evidence, user=request.user)
-        # Appearances and verdicts are read-only here.
+        else:
+            formset.save(commit=False)  # read-only here (appearances, verdicts): nothing to write
 
 
 class ChainLinkInline(admin.TabularInline):
@@ -302,7 +303,7 @@ class AppearanceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
-        pass  # the chain is written by the service with the appearance
+        formset.save(commit=False)  # the chain is written by the service with the appearance
 
 
 class VerdictForm(forms.ModelForm):

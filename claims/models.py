@@ -85,11 +85,13 @@ class Claim(models.Model):
     )
     said_on = models.DateField(null=True, blank=True, help_text="When the claim was made, where known.")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNREVIEWED, editable=False)
+    # Status, successor and version change only through claims.services; the admin shows them
+    # read-only. They stay model-editable so the audit history diffs them.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNREVIEWED)
     superseded_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes", editable=False
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -250,7 +252,7 @@ class Appearance(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(start__isnull=True) & Q(end__isnull=True))
-                | (Q(start__isnull=False) & Q(end__gt=F("start"))),
+                | (Q(start__isnull=False, end__isnull=False) & Q(end__gt=F("start"))),
                 name="appearance_offsets_ordered",
                 violation_error_message="Give both offsets, with the end after the start.",
             ),
@@ -268,6 +270,20 @@ class Appearance(models.Model):
 
     def __str__(self):
         return f"{self.claim} in {self.document}"
+
+    def clean(self):
+        """The excerpt must stand in the document's text: locate it, or check the offsets given."""
+        if self.document_id is None or not self.excerpt:
+            return
+        text = self.document.text
+        if self.start is None and self.end is None:
+            found = text.find(self.excerpt)
+            if found >= 0:
+                self.start, self.end = found, found + len(self.excerpt)
+            elif text:
+                raise ValidationError({"excerpt": "This excerpt is not in the document's text; quote it as it stands."})
+        elif self.start is None or self.end is None or text[self.start : self.end] != self.excerpt:
+            raise ValidationError({"start": "The excerpt is not at these offsets in the document's text."})
 
     def chain_text(self) -> str:
         return " → ".join(str(link) for link in self.chain.all())
@@ -404,10 +420,12 @@ class Figure(models.Model):
                 name="figure_period_end_not_before_start",
                 violation_error_message="The period cannot end before it starts.",
             ),
-            # What each qualifier means for the bounds: "at least 500" has no upper bound,
-            # "as many as 114,000" no lower one, "approximately 8,000" is the stated value.
+            # What each qualifier means for the bounds: "at least 500" has no upper bound, "as many
+            # as 114,000" no lower one, "approximately 8,000" is the stated value. NULLs are spelt
+            # out because a CHECK passes when its condition is NULL.
             models.CheckConstraint(
-                condition=~Q(qualifier__in=["exact", "approximately"]) | (Q(low__isnull=False) & Q(high=F("low"))),
+                condition=~Q(qualifier__in=["exact", "approximately"])
+                | (Q(low__isnull=False, high__isnull=False) & Q(high=F("low"))),
                 name="figure_point_qualifier_has_one_value",
                 violation_error_message="An exact or approximate figure has one value: set low and high to it.",
             ),
@@ -422,7 +440,7 @@ class Figure(models.Model):
                 violation_error_message="An 'at most' figure has a high bound and no low bound.",
             ),
             models.CheckConstraint(
-                condition=~Q(qualifier="range") | (Q(low__isnull=False) & Q(high__gt=F("low"))),
+                condition=~Q(qualifier="range") | (Q(low__isnull=False, high__isnull=False) & Q(high__gt=F("low"))),
                 name="figure_range_has_both_bounds",
                 violation_error_message="A range has a low and a higher high bound.",
             ),

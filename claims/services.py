@@ -185,16 +185,8 @@ def _record_appearance(
     relayed_by: Sequence[Source | tuple[Source, str]] = (),
     speaker_role: str = "",
 ) -> Appearance:
-    if start is None and end is None:
-        found = document.text.find(excerpt) if excerpt else -1
-        if found >= 0:
-            start, end = found, found + len(excerpt)
-        elif document.text:
-            raise ValidationError({"excerpt": "This excerpt is not in the document's text; quote it as it stands."})
-    elif start is None or end is None or document.text[start:end] != excerpt:
-        raise ValidationError({"start": "The excerpt is not at these offsets in the document's text."})
     appearance = Appearance(claim=claim, document=document, excerpt=excerpt, start=start, end=end)
-    appearance.full_clean()
+    appearance.full_clean()  # locates the excerpt in the document's text
     steps = [(claim.speaker, speaker_role)]
     steps += [step if isinstance(step, tuple) else (step, "") for step in relayed_by]
     if document.outlet_id != claim.speaker_id:

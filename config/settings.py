@@ -4,6 +4,8 @@ DATABASE_URL    PostgreSQL (postgres://user@host:5432/name); unset or empty uses
 SECRET_KEY      required in production; the insecure default is flagged by `check --deploy`.
 DEBUG           "1"/"true" for local development only.
 ALLOWED_HOSTS   comma-separated host names.
+HTTPS           "1" when served over HTTPS: SSL redirect, secure cookies, HSTS.
+BEHIND_TLS_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto.
 """
 
 import os
@@ -100,14 +102,14 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# Production hardening; each is on unless DEBUG, and each can be set explicitly.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-if env_bool("SECURE_PROXY_SSL_HEADER"):
+# Served over HTTPS (HTTPS=1 in production): redirect to it, keep cookies on it, and send HSTS.
+HTTPS = env_bool("HTTPS")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -68,6 +68,9 @@ class CanonicalURLField(models.URLField):
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid_url") from exc
 
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
     def pre_save(self, model_instance, add):
         value = self.to_python(getattr(model_instance, self.attname))
         setattr(model_instance, self.attname, value)
@@ -296,7 +299,7 @@ class Document(models.Model):
     retrieved_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag, e.g. en, ar.")
     text = models.TextField(blank=True, help_text="The text as retrieved; claim offsets point into it.")
-    text_sha256 = models.CharField("text SHA-256", max_length=64, editable=False)
+    text_sha256 = models.CharField("text SHA-256", max_length=64)  # set by claims.services, read-only in admin
     republished_from = models.ForeignKey(
         "self",
         null=True,

@@ -8,8 +8,16 @@ from claims.models import Claim
 from sources.models import Source
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the seed once per run; each test's transaction rolls its own changes back."""
+    with django_db_blocker.unblock():
+        call_command("load_seed", stdout=StringIO())
+
+
 @pytest.fixture
 def seed(db):
+    """The seed demo. Loading it again here is a no-op, as load_seed promises."""
     out = StringIO()
     call_command("load_seed", stdout=out)
     return out.getvalue()
@@ -17,7 +25,7 @@ def seed(db):
 
 @pytest.fixture
 def reviewer(django_user_model):
-    return django_user_model.objects.create_user("rev", password="pw-rev-12345", is_staff=True, is_superuser=True)
+    return django_user_model.objects.create_user("rev", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -61,3 +69,21 @@ def support(claim: Claim, user, **basis):
 
 def contradict(claim: Claim, user, **basis):
     return services.add_evidence(claim=claim, stance="contradicts", note="Says otherwise.", added_by=user, **basis)
+
+
+def admin_form_data(response, **changes) -> dict:
+    """The POST data an admin change page would send back unchanged, with `changes` applied."""
+    data = {}
+    form = response.context["adminform"].form
+    forms = [form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += [formset.management_form, *formset.forms]
+    for each in forms:
+        for field in each:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = "on" if value is True else value
+    data.update(changes)
+    return data
