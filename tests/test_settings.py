@@ -1,0 +1,50 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "HTTPS"}} | env
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+ENGINE = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); " \
+    "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"  # fmt: skip
+
+
+@pytest.mark.parametrize("env", [{}, {"DATABASE_URL": ""}])
+def test_an_unset_or_empty_database_url_uses_sqlite(env):
+    assert run("-c", ENGINE, **env).stdout.strip() == "django.db.backends.sqlite3"
+
+
+def test_database_url_selects_postgresql():
+    result = run("-c", ENGINE, DATABASE_URL="postgres://postgres@127.0.0.1:5432/claims")
+    assert result.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = run(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="claims.example.org",
+        HTTPS="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_flags_the_development_secret_key():
+    result = run("manage.py", "check", "--deploy", ALLOWED_HOSTS="claims.example.org", HTTPS="1")
+    assert "security.W009" in result.stderr + result.stdout
