@@ -1,14 +1,23 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections, transaction
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.utils.html import format_html
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import services
+from claims import charts, services
 from claims.models import Appearance, ChainLink, Claim, Event, Evidence, Figure, Status, Verdict
+from sources.models import Affiliation, Source
 
 STATUS_COLOURS = {
     Status.UNREVIEWED: "#6b7280",
@@ -38,21 +47,95 @@ class ServiceRefusalMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+class EstimatedCountPaginator(Paginator):
+    """Count an unfiltered large table from PostgreSQL's statistics instead of COUNT(*).
+
+    Small tables, filtered lists and other databases are counted exactly.
+    """
+
+    EXACT_BELOW = 10_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            if row and row[0] >= self.EXACT_BELOW:
+                return row[0]
+        return super().count
+
+
 def status_badge(status: str):
     return format_html(
-        '<span class="status-badge" style="background:{};color:#fff;padding:1px 6px;border-radius:8px" '
-        'title="{}">{}</span>',
+        '<span class="status-badge" data-status="{}" style="background:{};color:#fff;padding:1px 6px;'
+        'border-radius:8px;white-space:nowrap" title="{}">{}</span>',
+        status,
         STATUS_COLOURS[Status(status)],
         Status(status).definition,
         Status(status).label,
     )
 
 
-@admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "place", "country", "start_date", "end_date"]
-    list_filter = ["country"]
-    search_fields = ["name", "place", "description"]
+class AssignmentFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("none", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class OutletFilter(admin.SimpleListFilter):
+    title = "outlet"
+    parameter_name = "outlet"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Source.objects.filter(kind="outlet").values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Exists(Appearance.objects.filter(claim=OuterRef("pk"), document__outlet_id=self.value()))
+            )
+        return queryset
+
+
+class MetricFilter(admin.SimpleListFilter):
+    title = "metric"
+    parameter_name = "metric"
+
+    def lookups(self, request, model_admin):
+        return Figure.Metric.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(Exists(Figure.objects.filter(claim=OuterRef("pk"), metric=self.value())))
+        return queryset
+
+
+class IndependentSupportFilter(admin.SimpleListFilter):
+    title = "independent support"
+    parameter_name = "independent_support"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        supported = queryset.independently_supported().values("pk")
+        return queryset.filter(pk__in=supported) if self.value() == "yes" else queryset.exclude(pk__in=supported)
 
 
 class FigureInlineFormSet(forms.BaseInlineFormSet):
@@ -86,8 +169,11 @@ class AppearanceInline(admin.TabularInline):
     model = Appearance
     extra = 0
     can_delete = False
-    fields = ["document", "excerpt", "start", "end", "chain_text"]
+    fields = ["document", "excerpt", "chain_text"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document").prefetch_related("chain__source")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -137,18 +223,71 @@ class VerdictInline(admin.TabularInline):
     fk_name = "claim"
     extra = 0
     can_delete = False
-    fields = ["created_at", "status", "rationale", "superseded_by", "reviewer"]
+    fields = ["created_at", "status", "rationale", "superseded_by", "proposed_by", "published_by", "published_at"]
     readonly_fields = fields
-    verbose_name_plural = "verdict history"
+    verbose_name_plural = "verdict history (proposed and published)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("proposed_by", "published_by", "superseded_by")
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
+class VerdictProposalForm(forms.Form):
+    status = forms.ChoiceField(choices=[(s.value, s.label) for s in Status if s != Status.UNREVIEWED])
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    superseded_by = forms.ModelChoiceField(
+        queryset=Claim.objects.none(),
+        required=False,
+        help_text="For superseded: the later claim from the same speaker.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, claim: Claim, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["superseded_by"].queryset = Claim.objects.filter(speaker=claim.speaker).exclude(pk=claim.pk)
+
+
+class BulkVerdictForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in Status if s not in (Status.UNREVIEWED, Status.SUPERSEDED)]
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text="One rationale, recorded on every verdict."
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label="Reviewer")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
+
+
 @admin.register(Claim)
 class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
-    list_display = ["short_text", "speaker", "kind", "badge", "event", "updated_at"]
-    list_filter = ["status", "kind", "speaker__kind", "event"]
+    list_display = [
+        "short_text",
+        "speaker_with_role",
+        "outlet",
+        "badge",
+        "figures_summary",
+        "assigned_to",
+        "updated_at",
+    ]
+    list_filter = [
+        "status",
+        AssignmentFilter,
+        "kind",
+        "speaker__kind",
+        OutletFilter,
+        "event",
+        MetricFilter,
+        IndependentSupportFilter,
+        ("said_on", admin.DateFieldListFilter),
+    ]
     search_fields = [
         "text",
         "quote",
@@ -157,35 +296,106 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         "appearances__document__url",
         "appearances__document__title",
     ]
-    list_select_related = ["speaker", "event"]
-    autocomplete_fields = ["speaker", "event"]
-    readonly_fields = ["current_status", "superseded_by", "version", "record_verdict", "created_at", "updated_at"]
+    list_select_related = ["speaker", "event", "assigned_to"]
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    autocomplete_fields = ["speaker", "event", "assigned_to"]
+    readonly_fields = ["current_status", "proposal", "superseded_by", "version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["kind", "text", "quote"]}),
         ("Attribution", {"fields": ["speaker", "described_as", "said_on", "event"]}),
-        ("Verification", {"fields": ["current_status", "superseded_by", "record_verdict", "version"]}),
+        ("Verification", {"fields": ["current_status", "proposal", "superseded_by", "assigned_to", "version"]}),
     ]
     inlines = [FigureInline, AppearanceInline, EvidenceInline, NewEvidenceInline, VerdictInline]
+    change_form_template = "admin/claims/claim/change_form.html"
+    actions = ["assign_to_me", "assign_to_reviewer", "unassign", "propose_verdict"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name == "claims_claim_changelist":
+            queryset = queryset.prefetch_related(
+                Prefetch("speaker__affiliations", queryset=Affiliation.objects.select_related("organization")),
+                "figures",
+                Prefetch(
+                    "appearances",
+                    queryset=Appearance.objects.select_related("document__outlet").order_by(
+                        "document__published_at", "pk"
+                    ),
+                ),
+            )
+        return queryset
+
+    # Queue columns
 
     @admin.display(description="Claim", ordering="text")
     def short_text(self, obj):
         return str(obj)
 
+    @admin.display(description="Speaker", ordering="speaker__name")
+    def speaker_with_role(self, obj):
+        return obj.speaker.described_on(obj.said_on)
+
+    @admin.display(description="Outlet")
+    def outlet(self, obj):
+        outlets = list(dict.fromkeys(a.document.outlet.name for a in obj.appearances.all()))
+        if not outlets:
+            return "-"
+        return outlets[0] if len(outlets) == 1 else f"{outlets[0]} +{len(outlets) - 1}"
+
     @admin.display(description="Status", ordering="status")
     def badge(self, obj):
         return status_badge(obj.status)
 
-    @admin.display(description="Status")
-    def current_status(self, obj):
-        return status_badge(obj.status) if obj.pk else "-"
+    @admin.display(description="Figures")
+    def figures_summary(self, obj):
+        return "; ".join(f.summary(with_population=False) for f in obj.figures.all()) or "-"
 
-    @admin.display(description="")
-    def record_verdict(self, obj):
+    # Claim page
+
+    @admin.display(description="Published status")
+    def current_status(self, obj):
+        if obj.pk is None:
+            return "-"
+        published = obj.verdicts.published().order_by("-published_at", "-pk").select_related("published_by").first()
+        as_of = (
+            format_html(
+                " since {} (published by {})", f"{published.published_at:%Y-%m-%d %H:%M}", published.published_by
+            )
+            if published
+            else ""
+        )
+        return format_html("{} {}{}", status_badge(obj.status), obj.status_definition, as_of)
+
+    @admin.display(description="Proposal")
+    def proposal(self, obj):
         if obj.pk is None:
             return "Save the claim first."
-        return format_html(
-            '<a class="button" href="{}?claim={}">Record verdict</a>', reverse("admin:claims_verdict_add"), obj.pk
+        propose = format_html(
+            '<a class="button" href="{}">Record verdict</a>',
+            reverse("admin:claims_claim_propose_verdict", args=[obj.pk]),
         )
+        pending = obj.pending_proposal()
+        if pending is None:
+            return format_html("No verdict awaiting publication. {}", propose)
+        return format_html(
+            '<span class="pending-proposal">Proposed: {} by {} on {}: “{}”. Awaiting an editor.</span> {}',
+            status_badge(pending.status),
+            pending.proposed_by,
+            f"{pending.created_at:%Y-%m-%d %H:%M}",
+            pending.rationale,
+            propose,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        pending = claim.pending_proposal() if claim else None
+        extra_context = {
+            **(extra_context or {}),
+            "pending_proposal": pending,
+            "can_publish": pending is not None and request.user.has_perm("claims.publish_verdict"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in services.CLAIM_FIELDS if name in form.cleaned_data}
@@ -196,7 +406,9 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         else:
             claim = services.record_claim(user=request.user, **fields)
             obj.pk = claim.pk
-            obj.refresh_from_db()
+        if "assigned_to" in form.changed_data:
+            services.assign_claim(claim=obj, assignee=form.cleaned_data["assigned_to"], by=request.user)
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Figure:
@@ -221,6 +433,136 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         else:
             formset.save(commit=False)  # read-only here (appearances, verdicts): nothing to write
 
+    # Verdicts: propose on its own page, publish from the claim page
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/propose-verdict/",
+                wrap(self.propose_verdict_view),
+                name="claims_claim_propose_verdict",
+            ),
+            path(
+                "<path:object_id>/verdicts/<int:verdict_id>/publish/",
+                wrap(require_POST(self.publish_verdict_view)),
+                name="claims_claim_publish_verdict",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_propose_permission(self, request):
+        return request.user.has_perm("claims.add_verdict")
+
+    def propose_verdict_view(self, request, object_id):
+        claim = get_object_or_404(Claim.objects.select_related("speaker"), pk=object_id)
+        if not self.has_propose_permission(request):
+            raise PermissionDenied
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        form = VerdictProposalForm(request.POST or None, claim=claim, initial={"version": claim.version})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.propose_verdict(
+                    claim=claim,
+                    status=form.cleaned_data["status"],
+                    rationale=form.cleaned_data["rationale"],
+                    superseded_by=form.cleaned_data["superseded_by"],
+                    reviewer=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as refusal:
+                for message in refusal.messages:
+                    self.message_user(request, f"Not recorded: {message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Proposed {Status(form.cleaned_data['status']).label.lower()} for “{claim}”. "
+                    "It shows to newsrooms once an editor publishes it.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Record verdict",
+            "subtitle": str(claim),
+            "claim": claim,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/claims/claim/propose_verdict.html", context)
+
+    def publish_verdict_view(self, request, object_id, verdict_id):
+        verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id, claim_id=object_id)
+        try:
+            services.publish_verdict(verdict=verdict, editor=request.user)
+        except ValidationError as refusal:
+            for message in refusal.messages:
+                self.message_user(request, f"Not published: {message}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Published: “{verdict.claim}” is now {verdict.get_status_display().lower()}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[object_id]))
+
+    # Bulk actions: each loops through the service, one claim at a time
+
+    def _bulk_page(self, request, queryset, form, action: str, title: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "claims": queryset,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/claims/claim/bulk_action.html", context)
+
+    def _assign(self, request, queryset, assignee):
+        for claim in queryset:
+            services.assign_claim(claim=claim, assignee=assignee, by=request.user)
+        who = assignee or "nobody"
+        self.message_user(request, f"Assigned {queryset.count()} claim(s) to {who}.", messages.SUCCESS)
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        self._assign(request, queryset, request.user)
+
+    @admin.action(description="Unassign", permissions=["change"])
+    def unassign(self, request, queryset):
+        self._assign(request, queryset, None)
+
+    @admin.action(description="Assign to a reviewer…", permissions=["change"])
+    def assign_to_reviewer(self, request, queryset):
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            return self._assign(request, queryset, form.cleaned_data["assignee"])
+        return self._bulk_page(request, queryset, form, "assign_to_reviewer", "Assign claims to a reviewer")
+
+    @admin.action(description="Propose a verdict for the selected claims…", permissions=["propose"])
+    def propose_verdict(self, request, queryset):
+        form = BulkVerdictForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return self._bulk_page(request, queryset, form, "propose_verdict", "Propose one verdict for many claims")
+        proposed = 0
+        for claim in queryset:
+            try:
+                services.propose_verdict(
+                    claim=claim,
+                    status=form.cleaned_data["status"],
+                    rationale=form.cleaned_data["rationale"],
+                    reviewer=request.user,
+                )
+                proposed += 1
+            except ValidationError as refusal:
+                self.message_user(request, f"Not proposed for “{claim}”: {' '.join(refusal.messages)}", messages.ERROR)
+        if proposed:
+            self.message_user(request, f"Proposed for {proposed} claim(s); an editor publishes them.", messages.SUCCESS)
+        return None
+
 
 class ChainLinkInline(admin.TabularInline):
     model = ChainLink
@@ -234,11 +576,11 @@ class ChainLinkInline(admin.TabularInline):
 
 
 class AppearanceForm(forms.ModelForm):
+    speaker_role = forms.CharField(required=False, help_text="How the report describes the speaker here.")
     relayer_1 = forms.ModelChoiceField(queryset=None, required=False, help_text="Who passed the claim on, in order.")
     relayer_1_role = forms.CharField(required=False)
     relayer_2 = forms.ModelChoiceField(queryset=None, required=False)
     relayer_2_role = forms.CharField(required=False)
-    speaker_role = forms.CharField(required=False, help_text="How the report describes the speaker here.")
 
     class Meta:
         model = Appearance
@@ -246,8 +588,6 @@ class AppearanceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from sources.models import Source
-
         for name in ("relayer_1", "relayer_2"):
             self.fields[name].queryset = Source.objects.all()
 
@@ -306,32 +646,33 @@ class AppearanceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         formset.save(commit=False)  # the chain is written by the service with the appearance
 
 
-class VerdictForm(forms.ModelForm):
-    class Meta:
-        model = Verdict
-        fields = ["claim", "status", "rationale", "superseded_by"]
+class PublicationFilter(admin.SimpleListFilter):
+    title = "publication"
+    parameter_name = "published"
 
-    def clean(self):
-        cleaned = super().clean()
-        claim, status = cleaned.get("claim"), cleaned.get("status")
-        if claim and status:
-            try:
-                claim.ensure_status_justified(status, superseded_by=cleaned.get("superseded_by"))
-            except ValidationError as refusal:
-                self.add_error(None, refusal.messages)
-        return cleaned
+    def lookups(self, request, model_admin):
+        return [("no", "Awaiting publication"), ("yes", "Published")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.proposed()
+        if self.value() == "yes":
+            return queryset.published()
+        return queryset
 
 
 @admin.register(Verdict)
-class VerdictAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
-    """Verdicts are appended through the verdict service and never edited or deleted."""
+class VerdictAdmin(SimpleHistoryAdmin):
+    """The verdict log, and the editors' publication queue. Verdicts are proposed on the claim page."""
 
-    form = VerdictForm
-    list_display = ["claim", "status", "reviewer", "created_at"]
-    list_filter = ["status", "reviewer"]
-    list_select_related = ["claim", "reviewer"]
+    list_display = ["claim", "status", "proposed_by", "created_at", "published_by", "published_at"]
+    list_filter = [PublicationFilter, "status", "proposed_by"]
+    list_select_related = ["claim", "proposed_by", "published_by"]
     search_fields = ["claim__text", "rationale"]
-    autocomplete_fields = ["claim", "superseded_by"]
+    actions = ["publish_selected"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -339,22 +680,22 @@ class VerdictAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        verdict = services.record_verdict(
-            claim=obj.claim,
-            status=obj.status,
-            rationale=obj.rationale,
-            superseded_by=obj.superseded_by,
-            reviewer=request.user,
-        )
-        obj.pk = verdict.pk
-        obj.refresh_from_db()
+    def has_publish_permission(self, request):
+        return request.user.has_perm("claims.publish_verdict")
 
-    def response_add(self, request, obj, post_url_continue=None):
-        self.message_user(
-            request, f"Recorded: {obj.claim} is now {obj.get_status_display().lower()}.", messages.SUCCESS
-        )
-        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[obj.claim_id]))
+    @admin.action(description="Publish the selected proposals", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        published = 0
+        for verdict in queryset.select_related("claim"):
+            try:
+                services.publish_verdict(verdict=verdict, editor=request.user)
+                published += 1
+            except ValidationError as refusal:
+                self.message_user(
+                    request, f"Not published for “{verdict.claim}”: {' '.join(refusal.messages)}", messages.ERROR
+                )
+        if published:
+            self.message_user(request, f"Published {published} verdict(s).", messages.SUCCESS)
 
 
 @admin.register(Figure)
@@ -374,3 +715,28 @@ class FigureAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for figure in queryset:
             services.delete_figure(figure=figure, user=request.user)
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "place", "country", "start_date", "end_date"]
+    list_filter = ["country"]
+    search_fields = ["name", "place", "description"]
+    readonly_fields = ["figure_comparison"]
+    fields = ["name", "description", "place", "country", "start_date", "end_date", "figure_comparison"]
+
+    @admin.display(description="Figures compared")
+    def figure_comparison(self, obj):
+        if obj.pk is None:
+            return "Save the event first."
+        return render_to_string("claims/event_comparison.html", charts.comparison(obj))
+
+
+def claims_with_status(claims) -> str:
+    """A list of claims, each linked, with its status badge, for source and document pages."""
+    rows = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> {}</li>',
+        ((reverse("admin:claims_claim_change", args=[c.pk]), str(c), status_badge(c.status)) for c in claims),
+    )
+    return format_html('<ul class="claims-with-status">{}</ul>', rows) if rows else "None yet."

@@ -65,6 +65,17 @@ class ClaimQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(status=Status.UNREVIEWED)
 
+    def independently_supported(self):
+        """Claims with at least one supporting evidence item from an independent origin.
+
+        Independence is computed in Python for every supporting item of the claims in this
+        queryset, so narrow the queryset first on large tables.
+        """
+        supporting = Evidence.objects.filter(claim__in=self, stance=Evidence.Stance.SUPPORTS).select_related(
+            "claim__speaker", "source", "document__outlet", "evidence_claim__speaker"
+        )
+        return self.filter(pk__in={e.claim_id for e in supporting if e.independence.independent})
+
 
 class Claim(models.Model):
     class Kind(models.TextChoices):
@@ -94,6 +105,15 @@ class Claim(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_claims",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The reviewer working on this claim.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -138,6 +158,11 @@ class Claim(models.Model):
     @property
     def status_definition(self) -> str:
         return Status(self.status).definition
+
+    def pending_proposal(self) -> "Verdict | None":
+        """The newest verdict, if it is a proposal still waiting for an editor."""
+        latest = self.verdicts.order_by("-pk").first()
+        return latest if latest is not None and not latest.is_published else None
 
     def first_appearance(self) -> "Appearance | None":
         return (
@@ -459,7 +484,7 @@ class Figure(models.Model):
     def __str__(self):
         return self.summary()
 
-    def summary(self) -> str:
+    def summary(self, with_population: bool = True) -> str:
         """Compact reading of the figure: "≥ 500 killed (civilians and military)"."""
         if self.qualifier == self.Qualifier.VAGUE:
             amount = self.vague_text
@@ -471,7 +496,15 @@ class Figure(models.Model):
             text = f"{amount} of {self.unit_of}: {self.get_metric_display()}"
         else:
             text = f"{amount} {self.get_metric_display()}"
-        return f"{text} ({self.population})" if self.population else text
+        return f"{text} ({self.population})" if self.population and with_population else text
+
+    @property
+    def low_text(self) -> str:
+        return _number(self.low) if self.low is not None else "–"
+
+    @property
+    def high_text(self) -> str:
+        return _number(self.high) if self.high is not None else "–"
 
     def supersession_error(self) -> ValidationError | None:
         """Why `supersedes` cannot stand, or None: a toll series stays within one speaker and metric."""
@@ -581,21 +614,42 @@ class Evidence(models.Model):
         return assess(self)
 
 
+class VerdictQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+    def proposed(self):
+        """Proposals not yet published (including ones a newer verdict has overtaken)."""
+        return self.filter(published_at__isnull=True)
+
+
 class Verdict(models.Model):
-    """One entry in a claim's append-only history of status changes."""
+    """One entry in a claim's append-only verdict history.
+
+    A reviewer proposes a verdict; an editor, a different person, publishes it. Only a
+    published verdict sets the claim's status, which is all a newsroom sees.
+    """
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
     status = models.CharField(max_length=16, choices=Status.choices)
     rationale = models.TextField()
     superseded_by = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verdicts")
-    created_at = models.DateTimeField(auto_now_add=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposed_verdicts"
+    )
+    created_at = models.DateTimeField("proposed at", auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="published_verdicts"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = VerdictQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "created_at", "pk"]
         get_latest_by = ["created_at", "pk"]
+        permissions = [("publish_verdict", "Can publish a proposed verdict")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=Status.values) & ~Q(status=Status.UNREVIEWED),
@@ -612,7 +666,17 @@ class Verdict(models.Model):
                 name="verdict_superseded_names_successor",
                 violation_error_message="A superseded verdict must name the claim that supersedes it.",
             ),
+            models.CheckConstraint(
+                condition=Q(published_by__isnull=True, published_at__isnull=True)
+                | Q(published_by__isnull=False, published_at__isnull=False),
+                name="verdict_published_by_someone_at_a_time",
+                violation_error_message="A published verdict records who published it and when.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_status_display()} by {self.reviewer} on {self.created_at:%Y-%m-%d}"
+        return f"{self.get_status_display()} proposed by {self.proposed_by} on {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None

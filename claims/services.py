@@ -9,8 +9,9 @@ who did it and why in the audit history.
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -158,6 +159,19 @@ def update_claim(
     return locked
 
 
+def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: AbstractBaseUser) -> Claim:
+    """Give a claim to a reviewer (or take it back, with None)."""
+    if assignee is not None and not (assignee.is_active and assignee.is_staff):
+        raise ValidationError({"assigned_to": "Claims are assigned to active desk members only."})
+    with transaction.atomic():
+        locked = _locked_claim(claim)
+        if locked.assigned_to_id == (assignee.pk if assignee else None):
+            return locked
+        locked.assigned_to = assignee
+        _bump(locked, by, f"assigned to {assignee}" if assignee else "unassigned", fields=["assigned_to"])
+    return locked
+
+
 def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
     """Record where a claim appears, with its attribution chain from the speaker to the outlet.
 
@@ -261,7 +275,7 @@ def remove_evidence(*, evidence: Evidence, user) -> None:
         _bump(locked, user, "evidence removed")
 
 
-def record_verdict(
+def propose_verdict(
     *,
     claim: Claim,
     status: str,
@@ -270,7 +284,7 @@ def record_verdict(
     superseded_by: Claim | None = None,
     expected_version: int | None = None,
 ) -> Verdict:
-    """Append a verdict to the claim's history and make its status the claim's current one."""
+    """Append a proposed verdict to the claim's history; the status changes when an editor publishes it."""
     rationale = (rationale or "").strip()
     if not rationale:
         raise ValidationError({"rationale": ValidationError("Every verdict needs a rationale.", code="required")})
@@ -278,10 +292,39 @@ def record_verdict(
         locked = _locked_claim(claim, expected_version)
         locked.ensure_status_justified(status, superseded_by=superseded_by)
         successor = superseded_by if status == Status.SUPERSEDED else None
-        verdict = Verdict(claim=locked, status=status, rationale=rationale, reviewer=reviewer, superseded_by=successor)
+        verdict = Verdict(
+            claim=locked, status=status, rationale=rationale, proposed_by=reviewer, superseded_by=successor
+        )
         verdict.full_clean()
-        _audit(verdict, reviewer, "verdict recorded").save()
-        locked.status = status
-        locked.superseded_by = successor
-        _bump(locked, reviewer, f"verdict: {status}", fields=["status", "superseded_by"])
+        _audit(verdict, reviewer, "verdict proposed").save()
+        _bump(locked, reviewer, f"verdict proposed: {status}")
+    return verdict
+
+
+def publish_verdict(*, verdict: Verdict, editor: AbstractBaseUser, expected_version: int | None = None) -> Verdict:
+    """Publish a proposed verdict: its status becomes the claim's, the one newsrooms see.
+
+    Needs the publish permission and, unless VERDICT_SELF_PUBLISH is set for a one-person
+    desk, someone other than the proposer. The rule is checked again against the evidence as
+    it stands now, and only the newest verdict of a claim can be published.
+    """
+    if not editor.has_perm("claims.publish_verdict"):
+        raise PermissionDenied("Only an editor can publish a verdict.")
+    with transaction.atomic():
+        locked = _locked_claim(verdict.claim, expected_version)
+        verdict = Verdict.objects.select_for_update().get(pk=verdict.pk)
+        if verdict.is_published:
+            raise ValidationError(
+                f"This verdict was already published by {verdict.published_by}.", code="already_published"
+            )
+        if verdict.proposed_by_id == editor.pk and not settings.VERDICT_SELF_PUBLISH:
+            raise ValidationError("Publishing needs a second person: you proposed this verdict.", code="same_person")
+        if locked.verdicts.filter(pk__gt=verdict.pk).exists():
+            raise ValidationError("A newer verdict has been proposed since; publish that one.", code="overtaken")
+        locked.ensure_status_justified(verdict.status, superseded_by=verdict.superseded_by)
+        verdict.published_by, verdict.published_at = editor, timezone.now()
+        _audit(verdict, editor, "verdict published").save(update_fields=["published_by", "published_at"])
+        locked.status = verdict.status
+        locked.superseded_by = verdict.superseded_by
+        _bump(locked, editor, f"verdict published: {verdict.status}", fields=["status", "superseded_by"])
     return verdict

@@ -96,6 +96,10 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# The two-person rule: an editor other than the proposer publishes a verdict. A one-person
+# desk can relax it.
+VERDICT_SELF_PUBLISH = env_bool("VERDICT_SELF_PUBLISH")
+
 # Reverting from the history page would write around the services (a status, say).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

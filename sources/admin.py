@@ -2,7 +2,8 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
-from claims.admin import ServiceRefusalMixin
+from claims.admin import ServiceRefusalMixin, claims_with_status
+from claims.models import Claim
 from sources.models import Affiliation, Document, Source, SourceAlias
 
 
@@ -25,15 +26,23 @@ class SourceAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "aliases__name", "description", "wikidata_qid"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["organization_tree", "created_at", "updated_at"]
-    fields = ["kind", "name", "description", "country", "wikidata_qid", "parent", "organization_tree"]
+    readonly_fields = ["organization_tree", "claims_made", "created_at", "updated_at"]
+    fields = ["kind", "name", "description", "country", "wikidata_qid", "parent", "organization_tree", "claims_made"]
     inlines = [SourceAliasInline, AffiliationInline]
 
     @admin.display(description="Organization tree")
     def organization_tree(self, obj):
         if obj.pk is None:
             return "-"
-        return " ⊂ ".join(str(s) for s in obj.lineage())
+        parts = " ⊂ ".join(str(s) for s in obj.lineage())
+        children = ", ".join(str(c) for c in obj.children.all())
+        return f"{parts}; contains {children}" if children else parts
+
+    @admin.display(description="Claims made")
+    def claims_made(self, obj):
+        if obj.pk is None:
+            return "-"
+        return claims_with_status(obj.claims.order_by("-said_on", "-pk")[:100])
 
 
 @admin.register(Affiliation)
@@ -52,8 +61,32 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     search_fields = ["title", "url", "byline"]
     list_select_related = ["outlet"]
     autocomplete_fields = ["outlet", "republished_from"]
-    readonly_fields = ["text_sha256", "created_at", "updated_at"]
+    readonly_fields = ["text_sha256", "claims_here", "created_at", "updated_at"]
+    fields = [
+        "url",
+        "outlet",
+        "title",
+        "byline",
+        "published_at",
+        "retrieved_at",
+        "language",
+        "republished_from",
+        "text",
+        "text_sha256",
+        "claims_here",
+    ]
     date_hierarchy = "published_at"
+
+    @admin.display(description="Claims in this document")
+    def claims_here(self, obj):
+        if obj.pk is None:
+            return "-"
+        return claims_with_status(Claim.objects.filter(appearances__document=obj).distinct().order_by("pk"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:  # the desk pastes an article here
+            extra_context = {**(extra_context or {}), "title": "Add article"}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         services.save_document(

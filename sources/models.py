@@ -199,7 +199,17 @@ class Source(models.Model):
         return trees
 
     def role_on(self, day: date | None) -> "Affiliation | None":
-        return self.affiliations_on(day).order_by("-start_date", "pk").first()
+        """The affiliation in force on `day`, latest started first. Uses prefetched affiliations."""
+        active = [a for a in self.affiliations.all() if a.is_active_on(day)]
+        active.sort(key=lambda a: (a.start_date or date.min, -a.pk), reverse=True)
+        return active[0] if active else None
+
+    def described_on(self, day: date | None) -> str:
+        """ "Muhannad Haimour, spokesman, Anbar provincial government": the speaker with the role then."""
+        affiliation = self.role_on(day) if self.kind == SourceKind.PERSON else None
+        if affiliation is None:
+            return self.name
+        return f"{self.name}, {affiliation.role}, {affiliation.organization}"
 
 
 class SourceAlias(models.Model):
@@ -277,6 +287,11 @@ class Affiliation(models.Model):
 
     def __str__(self):
         return f"{self.person}, {self.role}, {self.organization}"
+
+    def is_active_on(self, day: date | None) -> bool:
+        if day is None:
+            return True
+        return (self.start_date is None or self.start_date <= day) and (self.end_date is None or self.end_date >= day)
 
 
 class DocumentQuerySet(models.QuerySet):

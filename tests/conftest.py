@@ -87,3 +87,22 @@ def admin_form_data(response, **changes) -> dict:
             data[field.html_name] = "on" if value is True else value
     data.update(changes)
     return data
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return django_user_model.objects.create_user("ed", is_staff=True, is_superuser=True)
+
+
+def decide(claim: Claim, reviewer, status: str, rationale: str = "Reviewed against the evidence.", **kwargs):
+    """Propose a verdict as `reviewer` and publish it as a second person, an editor."""
+    from django.contrib.auth import get_user_model
+
+    editor, _ = get_user_model().objects.get_or_create(
+        username="second-editor", defaults={"is_staff": True, "is_superuser": True}
+    )
+    expected_version = kwargs.pop("expected_version", None)
+    proposed = services.propose_verdict(
+        claim=claim, status=status, rationale=rationale, reviewer=reviewer, expected_version=expected_version, **kwargs
+    )
+    return services.publish_verdict(verdict=proposed, editor=editor)

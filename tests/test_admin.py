@@ -6,13 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from claims import services
-from claims.models import Claim, Evidence, Verdict
+from claims.models import Claim, Evidence
 from tests.conftest import admin_form_data, seed_claim, source
 
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
 def test_every_admin_list_add_and_change_page_loads(admin_client, seed, killed_500, reviewer, model):
-    services.record_verdict(claim=killed_500, status="unconfirmed", rationale="As AP says.", reviewer=reviewer)
+    services.propose_verdict(claim=killed_500, status="unconfirmed", rationale="As AP says.", reviewer=reviewer)
     opts = model._meta
     base = f"/admin/{opts.app_label}/{opts.model_name}/"
     assert admin_client.get(base).status_code == 200
@@ -112,44 +112,6 @@ def test_evidence_added_on_the_claim_page_is_recorded_by_the_service(admin_clien
 
     page = admin_client.get(url).content.decode()
     assert "not independent: same organization tree as the speaker (Anbar provincial authorities)" in page
-
-
-def test_admin_refuses_an_unjustified_verdict_with_its_reason(admin_client, killed_500, reviewer):
-    services.add_evidence(
-        claim=killed_500, stance="supports", note="Same toll.", added_by=reviewer, source=source("Sabah Karhout")
-    )
-    response = admin_client.post(
-        "/admin/claims/verdict/add/",
-        {"claim": killed_500.pk, "status": "confirmed", "rationale": "Karhout agrees."},
-    )
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Cannot confirm: needs supporting evidence from a source independent of the speaker" in page
-    assert "same organization tree as the speaker (Anbar provincial authorities)" in page
-    killed_500.refresh_from_db()
-    assert killed_500.status == "unreviewed"
-    assert not Verdict.objects.exists()
-
-
-def test_admin_records_a_verdict_through_the_service(admin_client, killed_500, reviewer):
-    response = admin_client.post(
-        "/admin/claims/verdict/add/",
-        {"claim": killed_500.pk, "status": "unconfirmed", "rationale": "Could not be independently confirmed."},
-    )
-    assert response.status_code == 302
-    assert response.url == f"/admin/claims/claim/{killed_500.pk}/change/"
-    killed_500.refresh_from_db()
-    assert (killed_500.status, killed_500.version) == ("unconfirmed", 2)
-    assert Verdict.objects.get().reviewer == reviewer
-
-
-def test_verdicts_cannot_be_edited_or_deleted_in_the_admin(admin_client, killed_500, reviewer):
-    recorded = services.record_verdict(claim=killed_500, status="unconfirmed", rationale="As AP.", reviewer=reviewer)
-    url = f"/admin/claims/verdict/{recorded.pk}/"
-    admin_client.post(f"{url}change/", {"claim": killed_500.pk, "status": "retracted", "rationale": "x"})
-    assert admin_client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
-    recorded.refresh_from_db()
-    assert recorded.status == "unconfirmed"
 
 
 def test_admin_records_an_appearance_with_its_relay_chain(admin_client, seed, reviewer):

@@ -101,7 +101,7 @@ def test_a_superseded_claim_must_name_its_successor_in_the_database(killed_500):
 
 def test_a_verdict_without_rationale_is_refused_by_the_database(killed_500, reviewer):
     with pytest.raises(IntegrityError, match="verdict_rationale_required"), transaction.atomic():
-        Verdict.objects.create(claim=killed_500, status="unconfirmed", rationale="", reviewer=reviewer)
+        Verdict.objects.create(claim=killed_500, status="unconfirmed", rationale="", proposed_by=reviewer)
 
 
 def test_evidence_has_exactly_one_basis(killed_500, reviewer, hospital_director):

@@ -3,7 +3,7 @@ import pytest
 from claims import models as claim_models
 from claims import services
 from sources import models as source_models
-from tests.conftest import admin_form_data, source
+from tests.conftest import admin_form_data, decide, source
 
 AUDITED = [
     source_models.Source,
@@ -25,7 +25,7 @@ def test_every_domain_model_keeps_an_audit_history(killed_500, reviewer, hospita
     services.add_evidence(
         claim=killed_500, stance="supports", note="Counted.", added_by=reviewer, source=hospital_director
     )
-    services.record_verdict(claim=killed_500, status="confirmed", rationale="Counted.", reviewer=reviewer)
+    decide(killed_500, reviewer, "confirmed", "Counted.")
     assert model.objects.exists()
     for instance in model.objects.all()[:3]:
         assert instance.history.exists()
@@ -42,12 +42,17 @@ def test_a_service_edit_records_who_why_and_what_changed(killed_500, reviewer):
 
 
 def test_a_verdict_shows_in_the_claims_history(killed_500, reviewer):
-    services.record_verdict(claim=killed_500, status="unconfirmed", rationale="As AP says.", reviewer=reviewer)
-    latest = killed_500.history.first()
-    assert (latest.status, latest.history_user, latest.history_change_reason) == (
-        "unconfirmed",
+    published = decide(killed_500, reviewer, "unconfirmed", "As AP says.")
+    published_step, proposed_step = killed_500.history.all()[:2]
+    assert (proposed_step.status, proposed_step.history_user, proposed_step.history_change_reason) == (
+        "unreviewed",
         reviewer,
-        "verdict: unconfirmed",
+        "verdict proposed: unconfirmed",
+    )
+    assert (published_step.status, published_step.history_user, published_step.history_change_reason) == (
+        "unconfirmed",
+        published.published_by,
+        "verdict published: unconfirmed",
     )
 
 

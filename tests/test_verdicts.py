@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError
 from claims import services
 from claims.models import Claim, Status, Verdict
 from sources.models import Source
-from tests.conftest import contradict, seed_claim, source, support
+from tests.conftest import contradict, decide, seed_claim, source, support
 
 
 def verdict(claim, user, status, rationale="Reviewed against the evidence.", **kwargs):
-    return services.record_verdict(claim=claim, status=status, rationale=rationale, reviewer=user, **kwargs)
+    return decide(claim, user, status, rationale, **kwargs)
 
 
 def refusal(claim, user, status, **kwargs) -> ValidationError:
@@ -33,8 +33,8 @@ def test_unconfirmed_records_that_it_rests_on_the_speaker_alone(killed_500, revi
     recorded = verdict(killed_500, reviewer, "unconfirmed", rationale="AP: could not be independently confirmed.")
     killed_500.refresh_from_db()
     assert killed_500.status == "unconfirmed"
-    assert recorded.reviewer == reviewer
-    assert killed_500.version == 2
+    assert recorded.proposed_by == reviewer
+    assert killed_500.version == 3  # proposed, then published
 
 
 def test_confirm_refused_without_any_evidence(killed_500, reviewer):
@@ -195,5 +195,5 @@ def test_verdicts_only_grow(killed_500, reviewer):
     verdict(killed_500, reviewer, "unconfirmed")
     verdict(killed_500, reviewer, "retracted")
     assert Verdict.objects.filter(claim=killed_500).count() == 2
-    assert Claim.objects.get(pk=killed_500.pk).version == 3
+    assert Claim.objects.get(pk=killed_500.pk).version == 5
     assert Source.objects.filter(name="Muhannad Haimour").exists()

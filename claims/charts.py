@@ -1,0 +1,220 @@
+"""The figure comparison for an event: every figure reported for it, by source, as ranges.
+
+For each metric, figures are drawn over the date they were said: a bar between the bounds
+of a range, a bar open to the top with an arrow for "at least" / "more than", a bar from
+zero for "as many as", a diamond for "approximately", a dot for an exact figure, and the
+report's words for a vague one. A dashed arrow runs from a superseded figure to its
+successor. The same data is given as a table, for those who would rather read.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from claims.models import Appearance, Event, Figure
+
+WIDTH, HEIGHT = 680, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 56
+SPREAD = 14  # px between figures said on the same day
+PALETTE = ["#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309", "#0e7490", "#be185d", "#4d7c0f"]
+
+
+@dataclass
+class Mark:
+    figure: Figure
+    source: str
+    colour: str
+    said_on: date | None
+    x: float = 0.0
+    y_low: float | None = None
+    y_high: float | None = None
+    y_point: float | None = None
+    kind: str = ""  # exact, approximate, range, open-ended, at-most, vague
+    url: str = ""
+    svg: str = ""
+
+    @property
+    def anchor(self) -> tuple[float, float]:
+        """Where a supersession arrow starts or ends on this mark."""
+        for y in (self.y_point, self.y_low, self.y_high):
+            if y is not None:
+                return self.x, y
+        return self.x, HEIGHT - BOTTOM
+
+
+@dataclass
+class Panel:
+    metric: str
+    label: str
+    marks: list[Mark]
+    y_ticks: list[tuple[float, str]]
+    x_ticks: list[tuple[float, str]]
+    links: list[dict] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+
+
+def event_figures(event: Event) -> list[Figure]:
+    appearances = Appearance.objects.select_related("document").order_by("document__published_at", "pk")
+    return list(
+        Figure.objects.filter(claim__event=event)
+        .select_related("claim__speaker", "supersedes", "superseded_by")
+        .prefetch_related(Prefetch("claim__appearances", queryset=appearances))
+        .order_by("metric", "claim__said_on", "pk")
+    )
+
+
+def date_said(figure: Figure) -> date | None:
+    """When the figure was said: the claim's date, else the date of its first report."""
+    if figure.claim.said_on:
+        return figure.claim.said_on
+    published = [a.document.published_at for a in figure.claim.appearances.all() if a.document.published_at]
+    return min(published).date() if published else None
+
+
+def comparison(event: Event) -> dict:
+    figures = event_figures(event)
+    speakers = sorted({f.claim.speaker.name for f in figures})
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(speakers)}
+    by_metric = defaultdict(list)
+    for figure in figures:
+        by_metric[figure.metric].append(figure)
+    panels = [_panel(metric, group, colours) for metric, group in by_metric.items()]
+    rows = [
+        {
+            "figure": f,
+            "source": f.claim.speaker.name,
+            "colour": colours[f.claim.speaker.name],
+            "said_on": date_said(f),
+            "claim_url": reverse("admin:claims_claim_change", args=[f.claim_id]),
+            "successor": getattr(f, "superseded_by", None),
+        }
+        for f in figures
+    ]
+    return {"panels": panels, "rows": rows, "legend": list(colours.items())}
+
+
+def _nice_ceiling(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    exponent = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * exponent:
+            return step * exponent
+    return 10 * exponent
+
+
+def _number(value: float) -> str:
+    return f"{Decimal(str(value)).normalize():,f}"
+
+
+def _panel(metric: str, figures: list[Figure], colours: dict[str, str]) -> Panel:
+    bottom, top = HEIGHT - BOTTOM, TOP
+    bounds = [float(v) for f in figures for v in (f.low, f.high) if v is not None]
+    ceiling = _nice_ceiling(max(bounds) * 1.1) if bounds else 1.0
+
+    def y(value) -> float:
+        return bottom - float(value) / ceiling * (bottom - top)
+
+    days = sorted({d for d in (date_said(f) for f in figures) if d is not None})
+    undated = any(date_said(f) is None for f in figures)
+    slots = [*days, None] if undated else days
+    span = (WIDTH - RIGHT) - LEFT
+    slot_x = {day: LEFT + span * (i + 0.5) / len(slots) for i, day in enumerate(slots)}
+
+    marks, seen_on_day = [], defaultdict(int)
+    for figure in figures:
+        said = date_said(figure)
+        nth = seen_on_day[said]
+        seen_on_day[said] += 1
+        same_day = sum(1 for f in figures if date_said(f) == said)
+        mark = Mark(
+            figure=figure,
+            source=figure.claim.speaker.name,
+            colour=colours[figure.claim.speaker.name],
+            said_on=said,
+            x=slot_x[said] + (nth - (same_day - 1) / 2) * SPREAD,
+            url=reverse("admin:claims_claim_change", args=[figure.claim_id]),
+        )
+        _place(mark, figure, y, bottom, top)
+        mark.svg = shape(mark)
+        marks.append(mark)
+
+    by_id = {m.figure.pk: m for m in marks}
+    links = []
+    for mark in marks:
+        earlier = by_id.get(mark.figure.supersedes_id)
+        if earlier is not None:
+            (x1, y1), (x2, y2) = earlier.anchor, mark.anchor
+            links.append({"x1": x1, "y1": y1, "x2": x2, "y2": y2, "url": mark.url, "from": earlier, "to": mark})
+
+    y_ticks = [(y(v), _number(v)) for v in (0, ceiling / 2, ceiling)] if bounds else []
+    x_ticks = [(slot_x[d], d.strftime("%-d %b %Y") if d else "date unknown") for d in slots]
+    return Panel(
+        metric=metric,
+        label=Figure.Metric(metric).label,
+        marks=marks,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        links=links,
+    )
+
+
+def _place(mark: Mark, figure: Figure, y, bottom: float, top: float) -> None:
+    q = Figure.Qualifier
+    if figure.qualifier in (q.EXACT, q.APPROXIMATELY):
+        mark.kind = "exact" if figure.qualifier == q.EXACT else "approximate"
+        mark.y_point = y(figure.low)
+    elif figure.qualifier == q.RANGE:
+        mark.kind, mark.y_low, mark.y_high = "range", y(figure.low), y(figure.high)
+    elif figure.qualifier in (q.AT_LEAST, q.MORE_THAN) or (figure.qualifier == q.VAGUE and figure.low is not None):
+        mark.kind, mark.y_low, mark.y_high = "open-ended", y(figure.low), top
+    elif figure.qualifier == q.AT_MOST or (figure.qualifier == q.VAGUE and figure.high is not None):
+        mark.kind, mark.y_low, mark.y_high = "at-most", bottom, y(figure.high)
+    else:
+        mark.kind = "vague"
+
+
+def shape(mark: Mark) -> SafeString:
+    """The SVG for one figure's mark, drawn in its source's colour."""
+    x = round(mark.x, 1)
+    if mark.kind == "exact":
+        return format_html('<circle class="mark" cx="{}" cy="{}" r="5"/>', x, round(mark.y_point, 1))
+    if mark.kind == "approximate":
+        y = round(mark.y_point, 1)
+        return format_html(
+            '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>',
+            x, y - 7, x + 7, y, x, y + 7, x - 7, y,
+        )  # fmt: skip
+    if mark.kind == "vague":
+        return format_html(
+            '<text class="mark vague-words" x="{}" y="{}" text-anchor="middle" font-style="italic">{}</text>',
+            x, HEIGHT - BOTTOM - 8, mark.figure.vague_text,
+        )  # fmt: skip
+    low, high = round(mark.y_low, 1), round(mark.y_high, 1)
+    parts = [format_html('<line class="bar" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="4"/>', x, low, x, high)]
+    if mark.kind == "range":
+        parts += [_cap(x, low), _cap(x, high)]
+    elif mark.kind == "open-ended":
+        parts.append(_cap(x, low))
+        parts.append(
+            format_html('<path class="open-end" d="M{} {}L{} {}L{} {}Z"/>', x - 6, high + 8, x + 6, high + 8, x, high)
+        )
+    elif mark.kind == "at-most":
+        parts.append(_cap(x, high))
+    return mark_safe("".join(parts))
+
+
+def _cap(x: float, y: float) -> SafeString:
+    return format_html('<line class="cap" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="2"/>', x - 6, y, x + 6, y)
