@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -266,6 +266,17 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
 
 
+class SpeakerKindFilter(admin.SimpleListFilter):
+    title = "speaker kind"
+    parameter_name = "speaker_kind"
+
+    def lookups(self, request, model_admin):
+        return Source.Kind.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(speaker__kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Claim)
 class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     list_display = [
@@ -281,7 +292,7 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         "status",
         AssignmentFilter,
         "kind",
-        "speaker__kind",
+        SpeakerKindFilter,
         OutletFilter,
         "event",
         MetricFilter,
@@ -308,6 +319,7 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         ("Verification", {"fields": ["current_status", "proposal", "superseded_by", "assigned_to", "version"]}),
     ]
     inlines = [FigureInline, AppearanceInline, EvidenceInline, NewEvidenceInline, VerdictInline]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 90})}}
     change_form_template = "admin/claims/claim/change_form.html"
     actions = ["assign_to_me", "assign_to_reviewer", "unassign", "propose_verdict"]
 

@@ -22,7 +22,8 @@ from claims.models import Appearance, Event, Figure
 
 WIDTH, HEIGHT = 680, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 56
-SPREAD = 14  # px between figures said on the same day
+SPREAD = 16  # px between figures said on the same day
+OPEN_END = 40  # px of arrow above an "at least" floor
 PALETTE = ["#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#b45309", "#0e7490", "#be185d", "#4d7c0f"]
 
 
@@ -179,7 +180,9 @@ def _place(mark: Mark, figure: Figure, y, bottom: float, top: float) -> None:
     elif figure.qualifier == q.RANGE:
         mark.kind, mark.y_low, mark.y_high = "range", y(figure.low), y(figure.high)
     elif figure.qualifier in (q.AT_LEAST, q.MORE_THAN) or (figure.qualifier == q.VAGUE and figure.low is not None):
-        mark.kind, mark.y_low, mark.y_high = "open-ended", y(figure.low), top
+        # No upper bound: a short arrow up from the floor, not a bar that looks like a value.
+        mark.kind, mark.y_low = "open-ended", y(figure.low)
+        mark.y_high = max(top, mark.y_low - OPEN_END)
     elif figure.qualifier == q.AT_MOST or (figure.qualifier == q.VAGUE and figure.high is not None):
         mark.kind, mark.y_low, mark.y_high = "at-most", bottom, y(figure.high)
     else:
@@ -190,12 +193,13 @@ def shape(mark: Mark) -> SafeString:
     """The SVG for one figure's mark, drawn in its source's colour."""
     x = round(mark.x, 1)
     if mark.kind == "exact":
-        return format_html('<circle class="mark" cx="{}" cy="{}" r="5"/>', x, round(mark.y_point, 1))
+        y = round(mark.y_point, 1)
+        return format_html('<circle class="mark" cx="{}" cy="{}" r="5"/>{}', x, y, _label(mark, x, y))
     if mark.kind == "approximate":
         y = round(mark.y_point, 1)
         return format_html(
-            '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>',
-            x, y - 7, x + 7, y, x, y + 7, x - 7, y,
+            '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>{}',
+            x, y - 7, x + 7, y, x, y + 7, x - 7, y, _label(mark, x, y),
         )  # fmt: skip
     if mark.kind == "vague":
         return format_html(
@@ -213,8 +217,17 @@ def shape(mark: Mark) -> SafeString:
         )
     elif mark.kind == "at-most":
         parts.append(_cap(x, high))
+    parts.append(_label(mark, x, low if mark.kind != "at-most" else high))
     return mark_safe("".join(parts))
 
 
 def _cap(x: float, y: float) -> SafeString:
     return format_html('<line class="cap" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="2"/>', x - 6, y, x + 6, y)
+
+
+def _label(mark: Mark, x: float, y: float) -> SafeString:
+    """The figure's own reading beside its mark: "≥ 500"."""
+    text = mark.figure.amount() if mark.figure.qualifier != "vague" else ""
+    return format_html(
+        '<text class="value" x="{}" y="{}" dy="4" stroke="none" font-size="10">{}</text>', x + 9, y, text
+    )

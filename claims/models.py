@@ -484,14 +484,17 @@ class Figure(models.Model):
     def __str__(self):
         return self.summary()
 
+    def amount(self) -> str:
+        """The quantity alone: "≥ 500", "10–15", "≈ 8,000", "a large number"."""
+        if self.qualifier == self.Qualifier.VAGUE:
+            return self.vague_text
+        if self.qualifier == self.Qualifier.RANGE:
+            return f"{_number(self.low)}–{_number(self.high)}"
+        return self.SYMBOLS.get(self.qualifier, "") + _number(self.low if self.low is not None else self.high)
+
     def summary(self, with_population: bool = True) -> str:
         """Compact reading of the figure: "≥ 500 killed (civilians and military)"."""
-        if self.qualifier == self.Qualifier.VAGUE:
-            amount = self.vague_text
-        elif self.qualifier == self.Qualifier.RANGE:
-            amount = f"{_number(self.low)}–{_number(self.high)}"
-        else:
-            amount = self.SYMBOLS.get(self.qualifier, "") + _number(self.low if self.low is not None else self.high)
+        amount = self.amount()
         if self.unit == self.Unit.FRACTION and self.unit_of:
             text = f"{amount} of {self.unit_of}: {self.get_metric_display()}"
         else:

@@ -38,7 +38,7 @@ def test_claim_queue_searches_speaker_aliases_and_document_urls(admin_client, se
 
 
 def test_claim_queue_filters_by_status_and_speaker_kind(admin_client, seed):
-    unnamed = admin_client.get("/admin/claims/claim/", {"speaker__kind": "unnamed"}).context["cl"].result_count
+    unnamed = admin_client.get("/admin/claims/claim/", {"speaker_kind": "unnamed"}).context["cl"].result_count
     assert unnamed == 3
     assert admin_client.get("/admin/claims/claim/", {"status": "confirmed"}).context["cl"].result_count == 0
 
@@ -169,14 +169,17 @@ def test_adding_a_document_in_the_admin_hashes_its_text(admin_client, seed):
     assert document.text_matches("Ramadi fell.")
 
 
-def test_local_reviewer_login_is_created_once_with_a_printed_password(db):
+def test_local_reviewer_and_editor_logins_are_created_once_with_printed_passwords(db):
     out = StringIO()
     call_command("create_local_reviewer", stdout=out)
-    password = out.getvalue().split("with password ")[1].split("'")[1]
-    user = get_user_model().objects.get(username="reviewer")
-    assert user.check_password(password) and user.is_staff
+    printed = out.getvalue()
+    for username, group in (("reviewer", "Reviewer"), ("editor", "Editor")):
+        password = printed.split(f"as '{username}' with password ")[1].split("'")[1]
+        user = get_user_model().objects.get(username=username)
+        assert user.check_password(password) and user.is_staff and not user.is_superuser
+        assert list(user.groups.values_list("name", flat=True)) == [group]
 
     again = StringIO()
     call_command("create_local_reviewer", stdout=again)
-    assert password not in again.getvalue()
-    assert get_user_model().objects.count() == 1
+    assert "with password" not in again.getvalue()
+    assert get_user_model().objects.count() == 2
