@@ -1,0 +1,191 @@
+"""The review workflow in a real browser: Playwright driving the system Chromium against live_server."""
+
+import os
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from claims.models import Claim, Event, Figure, Verdict
+from claims.roles import sync_desk_groups
+from sources.models import Source
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", Path(__file__).resolve().parent.parent / "test-results"))
+PASSWORD = "correct-horse-battery-42"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise RuntimeError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing: apt-get install chromium")
+    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are
+    # plain synchronous ones, so let Django allow them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def desk(live_server, transactional_db):
+    """The seed, the desk groups and three people, on a database live_server can see."""
+    call_command("load_seed", stdout=StringIO())
+    sync_desk_groups(apps)
+    User = get_user_model()
+    people = {}
+    for username, group in (("rita", "Reviewer"), ("eddie", "Editor")):
+        user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        people[username] = user
+    hospital = Source.objects.create(kind="organization", name="Ramadi General Hospital", country="IQ")
+    director = Source.objects.create(kind="person", name="Ahmad Director", country="IQ")
+    director.affiliations.create(organization=hospital, role="director")
+    return people
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def claim_500() -> Claim:
+    return Claim.objects.get(text__startswith="Islamic State militants killed at least 500")
+
+
+def add_supporting_evidence(page, source_name: str, note: str) -> None:
+    page.click("text=Add another New evidence")
+    page.select_option("#id_evidence-2-0-stance", "supports")
+    page.locator("#id_evidence-2-0-source + .select2").click()
+    page.locator(".select2-search__field").fill(source_name.split()[-1])
+    page.locator(".select2-results__option", has_text=source_name).click()
+    page.fill("#id_evidence-2-0-note", note)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist li.success")
+
+
+def propose(page, status: str, rationale: str) -> None:
+    page.click("text=Record verdict")
+    page.select_option("#id_status", status)
+    page.fill("#id_rationale", rationale)
+    page.click("input[type=submit][value='Propose verdict']")
+
+
+def test_a_same_organization_confirmation_is_refused_with_its_reason(desk, page):
+    log_in(page, "rita")
+    page.goto("/admin/claims/claim/")
+    page.click("#changelist-filter >> text=Unreviewed")
+    page.click("#changelist-filter >> text=Figure")
+    expect(page.locator("#result_list tbody tr")).to_have_count(6)
+    screenshot(page, "review-queue")
+
+    page.click("text=Islamic State militants killed at least 500")
+    add_supporting_evidence(page, "Sabah Karhout", "Karhout gives the same toll.")
+    assert "not independent: same organization tree as the speaker (Anbar provincial authorities)" in (
+        page.inner_text("body")
+    )
+
+    propose(page, "confirmed", "Karhout agrees with Haimour.")
+    error = page.inner_text("ul.messagelist li.error")
+    assert "Cannot confirm: needs supporting evidence from a source independent of the speaker" in error
+    assert "same organization tree as the speaker (Anbar provincial authorities)" in error
+    assert claim_500().status == "unreviewed"
+    assert not Verdict.objects.exists()
+
+
+def test_an_independent_confirmation_is_proposed_then_published_by_an_editor(desk, page):
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/claim/{claim_500().pk}/change/")
+    add_supporting_evidence(page, "Ahmad Director", "The hospital counted 500 bodies.")
+    propose(page, "confirmed", "The hospital director's count matches.")
+    assert "Proposed confirmed" in page.inner_text("ul.messagelist li.success")
+    assert "Awaiting an editor." in page.inner_text("body")
+    assert claim_500().status == "unreviewed"
+
+    log_in(page, "eddie")
+    page.goto(f"/admin/claims/claim/{claim_500().pk}/change/")
+    page.click("button[name=_publish]")
+    assert "is now confirmed" in page.inner_text("ul.messagelist li.success")
+    assert claim_500().status == "confirmed"
+
+    page.click("text=History")
+    history = page.inner_text("#content")
+    assert "verdict proposed: confirmed" in history and "rita" in history
+    assert "verdict published: confirmed" in history and "eddie" in history
+
+
+def test_a_reviewer_cannot_publish(desk, page):
+    from claims import services
+
+    proposal = services.propose_verdict(
+        claim=claim_500(), status="unconfirmed", rationale="Rests on Haimour alone.", reviewer=desk["eddie"]
+    )
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/claim/{claim_500().pk}/change/")
+    assert "Awaiting an editor." in page.inner_text("body")
+    assert page.locator("button[name=_publish]").count() == 0
+    status = page.evaluate(
+        """async (url) => {
+            const token = document.querySelector('[name=csrfmiddlewaretoken]').value;
+            const response = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': token}});
+            return response.status;
+        }""",
+        f"/admin/claims/claim/{claim_500().pk}/verdicts/{proposal.pk}/publish/",
+    )
+    assert status == 403
+    assert claim_500().status == "unreviewed"
+
+
+def test_the_event_page_draws_the_seed_figures(desk, page):
+    event = Event.objects.get(name="Fall of Ramadi, May 2015")
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/event/{event.pk}/change/")
+    marks = page.locator("svg.figure-chart g.figure")
+    figures = Figure.objects.filter(claim__event=event)
+    assert marks.count() == figures.count() == 7
+    for figure in figures:
+        mark = page.locator(f'svg.figure-chart g.figure[data-figure-id="{figure.pk}"]')
+        assert mark.get_attribute("data-qualifier") == figure.qualifier
+        assert mark.get_attribute("data-source") == figure.claim.speaker.name
+    killed = page.locator('svg.figure-chart[data-metric="killed"]')
+    assert killed.locator("g.figure.open-ended").count() == 3
+    assert killed.locator("g.figure.open-ended path.open-end").count() == 3
+    assert page.locator('svg[data-metric="displaced"] g.figure.approximate path.mark').count() == 1
+    assert page.locator('svg[data-metric="wounded"] g.figure.exact circle.mark').count() == 2
+    assert page.locator('svg[data-metric="deployed"] g.figure.vague text').text_content() == "a large number"
+    assert page.locator("table.figure-table tbody tr").count() == 7
+    screenshot(page, "event-chart")
+    assert (OUTPUT / "event-chart.png").stat().st_size > 10_000
