@@ -134,8 +134,10 @@ class IndependentSupportFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("yes", "no"):
             return queryset
-        supported = queryset.independently_supported().values("pk")
-        return queryset.filter(pk__in=supported) if self.value() == "yes" else queryset.exclude(pk__in=supported)
+        supported = Exists(
+            Evidence.objects.filter(claim=OuterRef("pk"), stance=Evidence.Stance.SUPPORTS, independent=True)
+        )
+        return queryset.filter(supported) if self.value() == "yes" else queryset.filter(~supported)
 
 
 class FigureInlineFormSet(forms.BaseInlineFormSet):

@@ -66,15 +66,12 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status=Status.UNREVIEWED)
 
     def independently_supported(self):
-        """Claims with at least one supporting evidence item from an independent origin.
-
-        Independence is computed in Python for every supporting item of the claims in this
-        queryset, so narrow the queryset first on large tables.
-        """
-        supporting = Evidence.objects.filter(claim__in=self, stance=Evidence.Stance.SUPPORTS).select_related(
-            "claim__speaker", "source", "document__outlet", "evidence_claim__speaker"
+        """Claims with a supporting evidence item from an independent origin (as last computed)."""
+        return self.filter(
+            models.Exists(
+                Evidence.objects.filter(claim=models.OuterRef("pk"), stance=Evidence.Stance.SUPPORTS, independent=True)
+            )
         )
-        return self.filter(pk__in={e.claim_id for e in supporting if e.independence.independent})
 
 
 class Claim(models.Model):
@@ -556,6 +553,11 @@ class Evidence(models.Model):
     stated_on = models.DateField(null=True, blank=True, help_text="When the source said it, for a statement.")
     note = models.TextField()
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The last computed independence, kept for reads that must not recompute it per row (the
+    # queue filter, the API). Verdict rules always recompute; claims.services keeps these fresh.
+    independent = models.BooleanField(null=True, editable=False)
+    independence_code = models.CharField(max_length=32, blank=True, editable=False)
+    independence_reason = models.CharField(max_length=500, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -612,9 +614,17 @@ class Evidence(models.Model):
 
     @cached_property
     def independence(self):
+        """Independence computed now, from the sources, affiliations and chains as they stand."""
         from claims.independence import assess
 
         return assess(self)
+
+    def store_independence(self) -> bool:
+        """Copy the computed independence into the stored fields; True if it changed."""
+        found = self.independence
+        stored = (self.independent, self.independence_code, self.independence_reason)
+        self.independent, self.independence_code, self.independence_reason = found.independent, found.code, found.reason
+        return stored != (found.independent, found.code, found.reason)
 
 
 class VerdictQuerySet(models.QuerySet):

@@ -13,10 +13,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from claims.models import Appearance, ChainLink, Claim, Event, Evidence, Figure, Status, Verdict
-from sources.models import Document, Source, text_sha256
+from sources.models import Affiliation, Document, Source, text_sha256
 
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
 FIGURE_FIELDS = (
@@ -102,6 +103,7 @@ def save_document(*, document: Document, user, reason: str = "document edited") 
     document.full_clean()
     with transaction.atomic():
         _audit(document, user, reason).save()
+        refresh_independence_around(documents=[document])  # wire copy is judged by text and origin
     return document
 
 
@@ -156,6 +158,8 @@ def update_claim(
             setattr(locked, name, value)
         locked.full_clean()  # Claim.clean() keeps a reviewed status justified
         _bump(locked, user, reason, fields=list(changes))
+        if {"speaker", "said_on"} & set(changes):
+            refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
     return locked
 
 
@@ -172,6 +176,44 @@ def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: Abstrac
     return locked
 
 
+def refresh_independence(evidence: QuerySet[Evidence]) -> int:
+    """Recompute and store the independence of these evidence items; returns how many changed."""
+    changed = [e for e in evidence.select_related("claim__speaker") if e.store_independence()]
+    Evidence.objects.bulk_update(changed, ["independent", "independence_code", "independence_reason"])
+    return len(changed)
+
+
+def refresh_independence_around(*, sources: Iterable[Source] = (), documents: Iterable[Document] = ()) -> int:
+    """Recompute the independence of every evidence item that an edit of these sources
+    (their organization tree, affiliations) or documents (republication, text) could change."""
+    related = set()
+    for source in sources:
+        related |= _tree_members(source)
+    documents = list(documents)
+    affected = Evidence.objects.filter(
+        Q(claim__speaker__in=related)
+        | Q(source__in=related)
+        | Q(evidence_claim__speaker__in=related)
+        | Q(document__outlet__in=related)
+        | Q(document__in=documents)
+        | Q(claim__appearances__document__in=documents)
+        | Q(evidence_claim__appearances__document__in=documents)
+    ).distinct()
+    return refresh_independence(affected)
+
+
+def _tree_members(source: Source) -> set[int]:
+    """Ids of everything in the organization trees `source` touches: organizations and their people."""
+    roots = {source.tree_root().pk}
+    roots |= {a.organization.tree_root().pk for a in source.affiliations.select_related("organization")}
+    organizations, frontier = set(roots), set(roots)
+    while frontier:
+        frontier = set(Source.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - organizations
+        organizations |= frontier
+    people = set(Affiliation.objects.filter(organization__in=organizations).values_list("person", flat=True))
+    return organizations | people | {source.pk}
+
+
 def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
     """Record where a claim appears, with its attribution chain from the speaker to the outlet.
 
@@ -185,6 +227,8 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
         locked = _locked_claim(claim)
         appearance = _record_appearance(claim=locked, user=user, **fields)
         _bump(locked, user, "appearance recorded")
+        # A new chain or report can make this claim's evidence, or evidence citing it, dependent.
+        refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
     return appearance
 
 
@@ -260,6 +304,7 @@ def add_evidence(
             stated_on=stated_on,
         )
         evidence.full_clean()
+        evidence.store_independence()
         _audit(evidence, added_by, "evidence added").save()
         _bump(locked, added_by, "evidence added")
     return evidence

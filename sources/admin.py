@@ -30,6 +30,13 @@ class SourceAdmin(SimpleHistoryAdmin):
     fields = ["kind", "name", "description", "country", "wikidata_qid", "parent", "organization_tree", "claims_made"]
     inlines = [SourceAliasInline, AffiliationInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The tree or the affiliations may have moved: evidence judged against them is judged again,
+        # in the former tree as well as the new one.
+        former_parent = form.initial.get("parent")
+        services.refresh_independence_around(sources=Source.objects.filter(pk__in={form.instance.pk, former_parent}))
+
     @admin.display(description="Organization tree")
     def organization_tree(self, obj):
         if obj.pk is None:
@@ -52,6 +59,18 @@ class AffiliationAdmin(SimpleHistoryAdmin):
     search_fields = ["person__name", "organization__name", "role"]
     list_select_related = ["person", "organization"]
     autocomplete_fields = ["person", "organization"]
+
+    def save_model(self, request, obj, form, change):
+        former = Affiliation.objects.filter(pk=obj.pk).values_list("person", "organization").first() if change else ()
+        super().save_model(request, obj, form, change)
+        services.refresh_independence_around(
+            sources=Source.objects.filter(pk__in={obj.person_id, obj.organization_id, *former})
+        )
+
+    def delete_model(self, request, obj):
+        people = [obj.person, obj.organization]
+        super().delete_model(request, obj)
+        services.refresh_independence_around(sources=people)
 
 
 @admin.register(Document)

@@ -105,3 +105,35 @@ def test_seed_karhout_statement_as_evidence_is_not_independent(killed_500, revie
     karhout_claim = seed_claim("By late Sunday 17 May 2015 a large number")
     evidence = support(killed_500, reviewer, evidence_claim=karhout_claim)
     assert evidence.independence.code == "same_organization"
+
+
+def test_independence_is_stored_with_the_evidence_for_fast_reads(killed_500, reviewer, hospital_director):
+    evidence = support(killed_500, reviewer, source=hospital_director)
+    stored = type(evidence).objects.get(pk=evidence.pk)
+    assert (stored.independent, stored.independence_code) == (True, "independent")
+    assert stored.independence_reason == evidence.independence.reason
+
+
+def test_an_affiliation_added_in_the_admin_rejudges_stored_independence(
+    admin_client, killed_500, reviewer, hospital_director
+):
+    evidence = support(killed_500, reviewer, source=hospital_director)
+    response = admin_client.post(
+        "/admin/sources/affiliation/add/",
+        {"person": hospital_director.pk, "organization": source("Anbar provincial government").pk, "role": "adviser"},
+    )
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.independent, evidence.independence_code) == (False, "same_organization")
+
+
+def test_a_new_relay_chain_rejudges_the_evidence_it_touches(displaced_114000, reviewer, hospital_director):
+    evidence = support(displaced_114000, reviewer, source=hospital_director)
+    assert evidence.independent is True
+    document = displaced_114000.first_appearance().document
+    services.record_appearance(
+        claim=displaced_114000, document=document, excerpt="at the height of the violence",
+        relayed_by=[hospital_director], user=reviewer,
+    )  # fmt: skip
+    evidence.refresh_from_db()
+    assert (evidence.independent, evidence.independence_code) == (False, "relayed_claim")
