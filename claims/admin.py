@@ -13,10 +13,12 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import charts, services
-from claims.models import Appearance, ChainLink, Claim, Event, Evidence, Figure, Status, Verdict
+from claims.models import Appearance, ChainLink, Claim, Event, Evidence, Figure, NewsroomKey, Status, Verdict
 from sources.models import Affiliation, Source
 
 STATUS_COLOURS = {
@@ -424,6 +426,13 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             services.assign_claim(claim=obj, assignee=form.cleaned_data["assigned_to"], by=request.user)
         obj.refresh_from_db()
 
+    def delete_model(self, request, obj):
+        services.delete_claim(claim=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for claim in queryset:
+            services.delete_claim(claim=claim, user=request.user)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is Figure:
             for figure in formset.save(commit=False):
@@ -754,3 +763,15 @@ def claims_with_status(claims) -> str:
         ((reverse("admin:claims_claim_change", args=[c.pk]), str(c), status_badge(c.status)) for c in claims),
     )
     return format_html('<ul class="claims-with-status">{}</ul>', rows) if rows else "None yet."
+
+
+admin.site.unregister(APIKey)  # the newsroom keys below replace the library's generic ones
+
+
+@admin.register(NewsroomKey)
+class NewsroomKeyAdmin(APIKeyModelAdmin):
+    """Create a key per newsroom: it is shown once, on saving, and stored only hashed. Revoke it here."""
+
+    list_display = ["prefix", "name", "acts_as", "created", "expiry_date", "_has_expired", "revoked"]
+    list_select_related = ["acts_as"]
+    fields = ["name", "acts_as", "expiry_date", "revoked", "prefix"]

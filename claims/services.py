@@ -13,10 +13,21 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from claims.models import Appearance, ChainLink, Claim, Event, Evidence, Figure, Status, Verdict
+from claims.models import (
+    Appearance,
+    ChainLink,
+    ChangeSequence,
+    Claim,
+    ClaimChange,
+    Event,
+    Evidence,
+    Figure,
+    Status,
+    Verdict,
+)
 from sources.models import Affiliation, Document, Source, text_sha256
 
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
@@ -60,9 +71,27 @@ def _locked_claim(claim: Claim, expected_version: int | None = None) -> Claim:
     return locked
 
 
-def _bump(claim: Claim, user, reason: str, fields: Sequence[str] = ()) -> None:
+def _bump(
+    claim: Claim, user, reason: str, fields: Sequence[str] = (), change: str | None = ClaimChange.Kind.UPDATED
+) -> None:
+    """Save the claim with its version raised; `change` is what newsrooms see of it (None: nothing)."""
     claim.version += 1
     _audit(claim, user, reason).save(update_fields=[*fields, "version", "updated_at"])
+    if change:
+        _record_change(claim.pk, change, claim.status)
+
+
+def _record_change(claim_id: int, kind: str, status: str) -> None:
+    """Append to the newsroom change feed, inside the caller's transaction.
+
+    Raising the one counter row locks it until that transaction commits, so sequence order is
+    commit order: a reader paging by sequence never skips a change that commits later.
+    """
+    if not ChangeSequence.objects.filter(pk=1).update(last=F("last") + 1):
+        ChangeSequence.objects.get_or_create(pk=1)
+        ChangeSequence.objects.filter(pk=1).update(last=F("last") + 1)
+    seq = ChangeSequence.objects.values_list("last", flat=True).get(pk=1)
+    ClaimChange.objects.create(seq=seq, claim_id=claim_id, kind=kind, status=status)
 
 
 def record_document(
@@ -142,7 +171,17 @@ def record_claim(
             _save_figure(Figure(claim=claim, **fields), user, "figure recorded")
         for fields in appearances:
             _record_appearance(claim=claim, user=user, **fields)
+        _record_change(claim.pk, ClaimChange.Kind.CREATED, claim.status)
     return claim
+
+
+def delete_claim(*, claim: Claim, user) -> None:
+    """Delete a claim, leaving a tombstone in the change feed."""
+    with transaction.atomic():
+        locked = _locked_claim(claim)
+        pk, status = locked.pk, locked.status
+        _audit(locked, user, "claim deleted").delete()
+        _record_change(pk, ClaimChange.Kind.DELETED, status)
 
 
 def update_claim(
@@ -172,7 +211,8 @@ def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: Abstrac
         if locked.assigned_to_id == (assignee.pk if assignee else None):
             return locked
         locked.assigned_to = assignee
-        _bump(locked, by, f"assigned to {assignee}" if assignee else "unassigned", fields=["assigned_to"])
+        reason = f"assigned to {assignee}" if assignee else "unassigned"
+        _bump(locked, by, reason, fields=["assigned_to"], change=None)  # desk-internal
     return locked
 
 
@@ -342,7 +382,7 @@ def propose_verdict(
         )
         verdict.full_clean()
         _audit(verdict, reviewer, "verdict proposed").save()
-        _bump(locked, reviewer, f"verdict proposed: {status}")
+        _bump(locked, reviewer, f"verdict proposed: {status}", change=None)  # unseen until published
     return verdict
 
 
@@ -371,5 +411,11 @@ def publish_verdict(*, verdict: Verdict, editor: AbstractBaseUser, expected_vers
         _audit(verdict, editor, "verdict published").save(update_fields=["published_by", "published_at"])
         locked.status = verdict.status
         locked.superseded_by = verdict.superseded_by
-        _bump(locked, editor, f"verdict published: {verdict.status}", fields=["status", "superseded_by"])
+        _bump(
+            locked,
+            editor,
+            f"verdict published: {verdict.status}",
+            fields=["status", "superseded_by"],
+            change=ClaimChange.Kind.STATUS_PUBLISHED,
+        )
     return verdict

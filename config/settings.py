@@ -39,7 +39,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "simple_history",
+    "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "sources",
     "claims",
 ]
@@ -48,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -99,6 +106,47 @@ USE_TZ = True
 # The two-person rule: an editor other than the proposer publishes a verdict. A one-person
 # desk can relax it.
 VERDICT_SELF_PUBLISH = env_bool("VERDICT_SELF_PUBLISH")
+
+# The newsroom API. Anonymous reads of published data only when PUBLIC_API is on.
+PUBLIC_API = env_bool("PUBLIC_API")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "claims.newsroom.NewsroomKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claims.newsroom.ReadOrRole"],
+    "DEFAULT_THROTTLE_CLASSES": ["claims.newsroom.NewsroomKeyThrottle", "claims.newsroom.PublicReadThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "newsroom_key": os.environ.get("API_KEY_RATE", "1200/min"),
+        "public": os.environ.get("API_PUBLIC_RATE", "120/min"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "claims.views.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claim tracker newsroom API",
+    "DESCRIPTION": "Verification status of source-attributed claims, by claim, by article URL and as a change feed.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.Status",
+        "ReviewedStatusEnum": "claims.serializers.REVIEWED_STATUSES",
+        "ClaimKindEnum": "claims.models.Claim.Kind",
+        "SourceKindEnum": "sources.models.SourceKind",
+    },
+}
+# Who publishes the ClaimReview markup.
+CLAIMREVIEW_PUBLISHER = os.environ.get("CLAIMREVIEW_PUBLISHER", "Claim tracker desk")
+CLAIMREVIEW_PUBLISHER_URL = os.environ.get("CLAIMREVIEW_PUBLISHER_URL", "")
 
 # Reverting from the history page would write around the services (a status, say).
 SIMPLE_HISTORY_REVERT_DISABLED = True

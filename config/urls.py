@@ -1,10 +1,32 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from claims.views import ChangesView, ClaimViewSet, EventViewSet, LookupView, VerdictViewSet
+from sources.views import DocumentViewSet, SourceViewSet
 
 admin.site.site_header = "Claim tracker"
 admin.site.site_title = "Claim tracker"
 admin.site.index_title = "Sources, claims and verdicts"
 
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("verdicts", VerdictViewSet, basename="verdict")
+router.register("sources", SourceViewSet, basename="source")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("events", EventViewSet, basename="event")
+
+api = [
+    *router.urls,
+    path("lookup/", LookupView.as_view(), name="lookup"),
+    path("changes/", ChangesView.as_view(), name="changes"),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

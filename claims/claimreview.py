@@ -1,0 +1,71 @@
+"""schema.org ClaimReview markup for a claim's published verdict.
+
+Google's required properties are there (claimReviewed under 75 characters, reviewRating with
+alternateName, url), with author, datePublished and itemReviewed: the Claim with its author
+(the speaker), datePublished, appearance and firstAppearance.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+
+from claims.models import Claim, Status
+
+BEST, WORST = 5, 1
+# status -> (ratingValue, alternateName). README documents this scale.
+RATINGS = {
+    Status.CONFIRMED: (5, "Confirmed"),
+    Status.UNCONFIRMED: (3, "Unconfirmed: could not be independently confirmed"),
+    Status.SUPERSEDED: (3, "Superseded by a later figure from the same source"),
+    Status.RETRACTED: (3, "Retracted by the source"),
+    Status.DISPUTED: (2, "Disputed by an independent source"),
+    Status.FALSE: (1, "False"),
+}
+SCHEMA_TYPES = {"person": "Person", "organization": "Organization", "outlet": "Organization", "unnamed": "Person"}
+
+
+def claim_reviewed(text: str) -> str:
+    return text if len(text) < 75 else text[:73].rstrip() + "…"
+
+
+def claim_review(claim: Claim, request) -> dict:
+    verdict = claim.published_verdicts[-1]
+    value, name = RATINGS[Status(verdict.status)]
+    url = request.build_absolute_uri(reverse("api:claim-detail", args=[claim.pk]))
+    appearances = [_creative_work(a.document) for a in claim.appearances.all()]
+    author = {"@type": "Organization", "name": settings.CLAIMREVIEW_PUBLISHER}
+    if settings.CLAIMREVIEW_PUBLISHER_URL:
+        author["url"] = settings.CLAIMREVIEW_PUBLISHER_URL
+    item = {
+        "@type": "Claim",
+        "author": {"@type": SCHEMA_TYPES[claim.speaker.kind], "name": claim.speaker.name},
+        "appearance": appearances,
+    }
+    if claim.said_on:
+        item["datePublished"] = claim.said_on.isoformat()
+    if appearances:
+        item["firstAppearance"] = appearances[0]
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": url,
+        "claimReviewed": claim_reviewed(claim.text),
+        "datePublished": verdict.published_at.date().isoformat(),
+        "author": author,
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": value,
+            "bestRating": BEST,
+            "worstRating": WORST,
+            "alternateName": name,
+        },
+        "itemReviewed": item,
+        "reviewBody": verdict.rationale,
+    }
+
+
+def _creative_work(document) -> dict:
+    work = {"@type": "CreativeWork", "url": document.url, "headline": document.title}
+    if document.published_at:
+        work["datePublished"] = document.published_at.date().isoformat()
+    work["author"] = {"@type": "Organization", "name": document.outlet.name}
+    return work

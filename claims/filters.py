@@ -1,0 +1,53 @@
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from rest_framework.exceptions import ValidationError
+
+from claims.models import Appearance, Claim, Figure, Status
+from sources.models import SourceAlias, canonical_url
+
+
+class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    pass
+
+
+class ClaimFilter(django_filters.FilterSet):
+    status = StatusInFilter(choices=Status.choices, help_text="Comma-separated status codes.")
+    speaker = django_filters.NumberFilter(field_name="speaker_id")
+    event = django_filters.NumberFilter(field_name="event_id")
+    outlet = django_filters.NumberFilter(
+        method="filter_outlet", help_text="Source id of an outlet the claim appears in."
+    )
+    metric = django_filters.ChoiceFilter(choices=Figure.Metric.choices, method="filter_metric")
+    document_url = django_filters.CharFilter(method="filter_document_url", help_text="An article URL, any spelling.")
+    q = django_filters.CharFilter(method="search", help_text="Words in the text, quote or speaker names.")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_outlet(self, queryset, name, value):
+        return queryset.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), document__outlet_id=value)))
+
+    def filter_metric(self, queryset, name, value):
+        return queryset.filter(Exists(Figure.objects.filter(claim=OuterRef("pk"), metric=value)))
+
+    def filter_document_url(self, queryset, name, value):
+        try:
+            url = canonical_url(value)
+        except ValueError as exc:
+            raise ValidationError({"document_url": [str(exc)]}) from exc
+        return queryset.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), document__url=url)))
+
+    def search(self, queryset, name, value):
+        alias = Exists(SourceAlias.objects.filter(source=OuterRef("speaker_id"), name__icontains=value))
+        if connection.vendor == "postgresql":
+            vector = SearchVector("text", "quote", "speaker__name", config="english")
+            return queryset.annotate(search=vector).filter(
+                Q(search=SearchQuery(value, search_type="websearch", config="english")) | alias
+            )
+        return queryset.filter(
+            Q(text__icontains=value) | Q(quote__icontains=value) | Q(speaker__name__icontains=value) | alias
+        )

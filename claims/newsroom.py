@@ -1,0 +1,111 @@
+"""Who may call the newsroom API, and how often.
+
+Newsrooms send `Authorization: Api-Key <key>`; keys are read-only unless they act for a desk
+member. Reviewers and editors may also use their admin session. Anonymous callers get 401,
+unless PUBLIC_API opens read access to published data.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, permissions, throttling
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from claims.models import NewsroomKey
+
+KEYWORD = "Api-Key"
+
+
+class NewsroomClient(AnonymousUser):
+    """The caller behind a read-only newsroom key: known, but no desk member."""
+
+    def __init__(self, key: NewsroomKey):
+        super().__init__()
+        self.key = key
+
+    @property
+    def is_authenticated(self):
+        return True
+
+    def __str__(self):
+        return f"newsroom {self.key.name}"
+
+
+class NewsroomKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        scheme, _, key = get_authorization_header(request).decode("latin-1").partition(" ")
+        if scheme != KEYWORD:
+            return None
+        try:
+            api_key = NewsroomKey.objects.get_from_key(key.strip())
+        except NewsroomKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
+        if api_key.has_expired:
+            raise exceptions.AuthenticationFailed("This API key has expired.")
+        user = api_key.acts_as if api_key.acts_as_id and api_key.acts_as.is_active else NewsroomClient(api_key)
+        return user, api_key
+
+    def authenticate_header(self, request):
+        return f'{KEYWORD} realm="api"'
+
+
+class NewsroomKeyScheme(OpenApiAuthenticationExtension):
+    target_class = NewsroomKeyAuthentication
+    name = "NewsroomKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": f"`{KEYWORD} <key>`, a key the desk created for your newsroom in the admin.",
+        }
+
+
+def is_desk_member(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff and user.is_active)
+
+
+class ReadOrRole(permissions.BasePermission):
+    """Reads: a newsroom key, a desk member's session, or anyone when PUBLIC_API is on.
+    Writes: a desk member (directly or through a key acting for one) with the view's permission."""
+
+    message = "This needs a newsroom API key or a desk member's login."
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            # Refused anonymous callers get 401 with the Api-Key challenge; others get 403.
+            return settings.PUBLIC_API or isinstance(request.auth, NewsroomKey) or is_desk_member(request.user)
+        if not is_desk_member(request.user):
+            self.message = "Writes need a desk member's role; a newsroom key is read-only."
+            return False
+        needed = getattr(view, "write_permissions", {}).get(getattr(view, "action", None), ())
+        if not request.user.has_perms(needed):
+            self.message = "Your role does not allow this."
+            return False
+        return True
+
+
+class NewsroomKeyThrottle(throttling.SimpleRateThrottle):
+    """Requests per key, whichever newsroom holds it."""
+
+    scope = "newsroom_key"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, NewsroomKey):
+            return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
+        return None
+
+
+class PublicReadThrottle(throttling.AnonRateThrottle):
+    scope = "public"
+
+
+class VaryOnCaller:
+    """API views answer differently per caller: caches must key on the credentials too."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response

@@ -1,0 +1,440 @@
+import base64
+import hashlib
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Max, Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.http import http_date
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from claims import services
+from claims.filters import ClaimFilter
+from claims.models import Appearance, ChainLink, Claim, ClaimChange, Event, Evidence, Figure, Verdict
+from claims.newsroom import VaryOnCaller
+from claims.serializers import (
+    ClaimInputSerializer,
+    ClaimSerializer,
+    EvidenceInputSerializer,
+    EvidenceItemSerializer,
+    FigureSerializer,
+    ProposedVerdictSerializer,
+    VerdictInputSerializer,
+)
+from sources.models import Affiliation, Document, canonical_url
+
+ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors, keyed by field name.")
+
+
+def exception_handler(exc, context):
+    """Django's ValidationError from a service becomes a 400 naming the field; a stale version, 412."""
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.error_list}
+        stale = any(e.code == "stale" for messages in errors.values() for e in messages)
+        body = {field: [m for e in messages for m in e.messages] for field, messages in errors.items()}
+        return Response(body, status=status.HTTP_412_PRECONDITION_FAILED if stale else status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+def claims_for_api():
+    """Claims with everything the representation reads, in a fixed number of queries."""
+    return Claim.objects.select_related("speaker", "event").prefetch_related(
+        Prefetch("speaker__affiliations", queryset=Affiliation.objects.select_related("organization")),
+        "figures",
+        Prefetch(
+            "appearances",
+            queryset=Appearance.objects.select_related("document__outlet")
+            .prefetch_related(Prefetch("chain", queryset=ChainLink.objects.select_related("source")))
+            .order_by("document__published_at", "pk"),
+        ),
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.select_related("source", "document__outlet", "evidence_claim__speaker"),
+        ),
+        Prefetch(
+            "verdicts",
+            queryset=Verdict.objects.published().order_by("published_at", "pk"),
+            to_attr="published_verdicts",
+        ),
+    )
+
+
+def expected_version(request) -> int | None:
+    """The claim version named by If-Match (an ETag of the claim, "v<version>-…"), if sent."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return None
+    match = re.search(r"\bv(\d+)\b", header)
+    if match is None:
+        raise ValidationError({"If-Match": ["Send the ETag of the claim as you last read it."]})
+    return int(match.group(1))
+
+
+def last_modified(response: Response, *moments) -> Response:
+    moments = [m for m in moments if m]
+    if moments:
+        response["Last-Modified"] = http_date(max(moments).timestamp())
+    return response
+
+
+class OpaqueCursorPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except Exception as exc:  # DRF answers a bad cursor with 404; it is bad input
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
+
+
+class ClaimPagination(OpaqueCursorPagination):
+    ordering = ("-updated_at", "-id")
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+@extend_schema(
+    responses={200: ClaimSerializer, 400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR},
+)
+class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Claims with their published verification status."""
+
+    serializer_class = ClaimSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = ClaimFilter
+    ordering_fields = ["updated_at", "created_at", "id"]
+    ordering = ["-updated_at", "-id"]
+    pagination_class = ClaimPagination
+    write_permissions = {
+        "create": ["claims.add_claim"],
+        "evidence": ["claims.add_evidence"],
+        "verdicts": ["claims.add_verdict"],
+    }
+
+    def get_queryset(self):
+        return claims_for_api()
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        moments = [item["updated_at"] for item in response.data["results"]]
+        return last_modified(response, *(serializers.DateTimeField().to_internal_value(m) for m in moments))
+
+    def retrieve(self, request, *args, **kwargs):
+        claim = self.get_object()
+        response = Response(self.get_serializer(claim).data)
+        return self._tagged(response, claim)
+
+    def _tagged(self, response: Response, claim: Claim) -> Response:
+        """ETag "v<version>-<digest>": the version for If-Match, the digest for what else changed."""
+        response.accepted_renderer = JSONRenderer()
+        response.accepted_media_type = "application/json"
+        response.renderer_context = self.get_renderer_context()
+        body = response.rendered_content
+        response["ETag"] = f'"v{claim.version}-{hashlib.sha256(body).hexdigest()[:16]}"'
+        return last_modified(response, claim.updated_at)
+
+    @extend_schema(request=ClaimInputSerializer, responses={201: ClaimSerializer, 400: FIELD_ERRORS, 403: ERROR})
+    def create(self, request, *args, **kwargs):
+        data = ClaimInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        appearance = fields.pop("appearance")
+        claim = services.record_claim(
+            user=request.user,
+            appearances=[appearance] if appearance else [],
+            **fields,
+        )
+        created = claims_for_api().get(pk=claim.pk)
+        body = self.get_serializer(created).data
+        response = self._tagged(Response(body, status=201), created)
+        response["Location"] = body["url"]
+        return response
+
+    @extend_schema(
+        request=EvidenceInputSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={201: EvidenceItemSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def evidence(self, request, pk=None):
+        claim = get_object_or_404(Claim, pk=pk)
+        data = EvidenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = expected_version(request)
+        if version is not None and version != claim.version:
+            raise DjangoValidationError({"version": DjangoValidationError("Stale claim version.", code="stale")})
+        evidence = services.add_evidence(claim=claim, added_by=request.user, **data.validated_data)
+        return Response(EvidenceItemSerializer(evidence).data, status=201)
+
+    @extend_schema(
+        request=VerdictInputSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={201: ProposedVerdictSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def verdicts(self, request, pk=None):
+        claim = get_object_or_404(Claim, pk=pk)
+        data = VerdictInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        verdict = services.propose_verdict(
+            claim=claim, reviewer=request.user, expected_version=expected_version(request), **data.validated_data
+        )
+        return Response(ProposedVerdictSerializer(verdict).data, status=201)
+
+    @extend_schema(
+        responses={
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            401: ERROR,
+            403: ERROR,
+            404: ERROR,
+            429: ERROR,
+        }
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer, JSONRenderer], pagination_class=None)
+    def claimreview(self, request, pk=None):
+        """The published verdict as schema.org ClaimReview markup."""
+        from claims.claimreview import claim_review
+
+        claim = get_object_or_404(claims_for_api(), pk=pk)
+        if not claim.published_verdicts:
+            return Response({"detail": "This claim has no published verdict yet."}, status=404)
+        response = Response(claim_review(claim, request))
+        return last_modified(response, claim.published_verdicts[-1].published_at)
+
+
+class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
+    queryset = Verdict.objects.select_related("claim")
+    serializer_class = ProposedVerdictSerializer
+    write_permissions = {"publish": ["claims.publish_verdict"]}
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={200: ProposedVerdictSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a proposed verdict (editors only, and not the proposer)."""
+        verdict = services.publish_verdict(
+            verdict=self.get_object(), editor=request.user, expected_version=expected_version(request)
+        )
+        verdict.claim.refresh_from_db()
+        return Response(ProposedVerdictSerializer(verdict).data)
+
+
+class LookupView(VaryOnCaller, APIView):
+    """The newsroom's main call: what the desk knows of an article, by its URL."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("url", str, required=True, description="The article's URL, any spelling.")],
+        responses={
+            200: inline_serializer(
+                "Lookup",
+                {
+                    "document": inline_serializer(
+                        "LookupDocument",
+                        {
+                            "id": serializers.IntegerField(),
+                            "url": serializers.URLField(),
+                            "outlet": serializers.CharField(),
+                            "title": serializers.CharField(),
+                            "published_at": serializers.DateTimeField(allow_null=True),
+                            "text_sha256": serializers.CharField(),
+                        },
+                    ),
+                    "claims": ClaimSerializer(many=True),
+                },
+            ),
+            400: FIELD_ERRORS,
+            401: ERROR,
+            403: ERROR,
+            404: ERROR,
+            429: ERROR,
+        },
+    )
+    def get(self, request):
+        raw = request.query_params.get("url", "")
+        if not raw:
+            raise ValidationError({"url": ["Give the article's URL."]})
+        try:
+            url = canonical_url(raw)
+        except ValueError as exc:
+            raise ValidationError({"url": [str(exc)]}) from exc
+        document = Document.objects.select_related("outlet").filter(url=url).first()
+        if document is None:
+            return Response({"detail": "No document is known at this URL.", "url": url}, status=404)
+        claims = claims_for_api().filter(appearances__document=document).distinct().order_by("pk")
+        context = {"request": request}
+        body = {
+            "document": {
+                "id": document.pk,
+                "url": document.url,
+                "outlet": document.outlet.name,
+                "title": document.title,
+                "published_at": serializers.DateTimeField().to_representation(document.published_at)
+                if document.published_at
+                else None,
+                "text_sha256": document.text_sha256,
+            },
+            "claims": ClaimSerializer(claims, many=True, context=context).data,
+        }
+        latest = claims.aggregate(latest=Max("updated_at"))["latest"]
+        return last_modified(Response(body), document.updated_at, latest)
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="seq")
+    claim = serializers.IntegerField(source="claim_id")
+
+    class Meta:
+        model = ClaimChange
+        fields = ["id", "claim", "kind", "status", "at"]
+
+
+class ChangesView(VaryOnCaller, APIView):
+    """Every change newsrooms can see, in commit order. Keep `next_cursor` and ask again later."""
+
+    MAX_PAGE = 500
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="`next_cursor` from the previous page; omit to start."),
+            OpenApiParameter("page_size", int, description="Up to 500; 100 by default."),
+        ],
+        responses={
+            200: inline_serializer(
+                "Changes",
+                {
+                    "results": ChangeSerializer(many=True),
+                    "next_cursor": serializers.CharField(),
+                    "has_more": serializers.BooleanField(),
+                },
+            ),
+            400: FIELD_ERRORS,
+            401: ERROR,
+            403: ERROR,
+            429: ERROR,
+        },
+    )
+    def get(self, request):
+        after = self._decode(request.query_params.get("cursor"))
+        try:
+            size = int(request.query_params.get("page_size", 100))
+        except ValueError:
+            raise ValidationError({"page_size": ["A whole number, up to 500."]}) from None
+        if not 1 <= size <= self.MAX_PAGE:
+            raise ValidationError({"page_size": ["A whole number, up to 500."]})
+        changes = list(ClaimChange.objects.filter(seq__gt=after).order_by("seq")[: size + 1])
+        page, has_more = changes[:size], len(changes) > size
+        last = page[-1].seq if page else after
+        return Response(
+            {"results": ChangeSerializer(page, many=True).data, "next_cursor": self._encode(last), "has_more": has_more}
+        )
+
+    @staticmethod
+    def _encode(seq: int) -> str:
+        return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+    @staticmethod
+    def _decode(cursor: str | None) -> int:
+        if not cursor:
+            return 0
+        try:
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            prefix, _, number = text.partition(":")
+            if prefix != "seq" or not number.isdigit():
+                raise ValueError(text)
+            return int(number)
+        except ValueError:
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "name", "description", "place", "country", "start_date", "end_date"]
+
+
+class EventFigureSerializer(FigureSerializer):
+    claim = serializers.IntegerField(source="claim_id")
+    source = serializers.SerializerMethodField()
+    said_on = serializers.DateField(source="claim.said_on", allow_null=True)
+
+    class Meta(FigureSerializer.Meta):
+        fields = [*FigureSerializer.Meta.fields, "claim", "source", "said_on"]
+
+    def get_source(self, figure) -> dict:
+        return {"id": figure.claim.speaker_id, "name": figure.claim.speaker.name}
+
+
+class ByIdPagination(OpaqueCursorPagination):
+    ordering = "id"
+
+
+class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
+    """Events, and every figure reported for one, grouped by metric."""
+
+    serializer_class = EventSerializer
+    pagination_class = ByIdPagination
+    queryset = Event.objects.order_by("id")
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "EventFigures",
+                {
+                    "event": serializers.IntegerField(),
+                    "metrics": inline_serializer(
+                        "EventMetric",
+                        {
+                            "metric": serializers.CharField(),
+                            "label": serializers.CharField(),
+                            "figures": EventFigureSerializer(many=True),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            401: ERROR,
+            403: ERROR,
+            404: ERROR,
+            429: ERROR,
+        }
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def figures(self, request, pk=None):
+        event = self.get_object()
+        figures = Figure.objects.filter(claim__event=event).select_related("claim__speaker").order_by("metric", "pk")
+        grouped = {}
+        for figure in figures:
+            grouped.setdefault(figure.metric, []).append(figure)
+        return Response(
+            {
+                "event": event.pk,
+                "metrics": [
+                    {
+                        "metric": metric,
+                        "label": Figure.Metric(metric).label,
+                        "figures": EventFigureSerializer(items, many=True).data,
+                    }
+                    for metric, items in grouped.items()
+                ],
+            }
+        )

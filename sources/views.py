@@ -1,0 +1,38 @@
+from django.db.models import Count, Prefetch, Q
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from claims.models import Status
+from claims.newsroom import VaryOnCaller
+from claims.views import ERROR, FIELD_ERRORS, ByIdPagination
+from sources.models import Affiliation, Document, Source
+from sources.serializers import DocumentSerializer, SourceSerializer
+
+READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
+
+
+@extend_schema_view(list=extend_schema(responses={200: SourceSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: SourceSerializer, **READ_ERRORS}))  # fmt: skip
+class SourceViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
+    """Sources with their affiliations and their claims counted by published status."""
+
+    serializer_class = SourceSerializer
+    pagination_class = ByIdPagination
+
+    def get_queryset(self):
+        counts = {f"claims_{s}": Count("claims", filter=Q(claims__status=s)) for s in Status.values}
+        return (
+            Source.objects.annotate(**counts)
+            .prefetch_related(
+                "aliases", Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization"))
+            )
+            .order_by("id")
+        )
+
+
+@extend_schema_view(list=extend_schema(responses={200: DocumentSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: DocumentSerializer, **READ_ERRORS}))  # fmt: skip
+class DocumentViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
+    serializer_class = DocumentSerializer
+    pagination_class = ByIdPagination
+    queryset = Document.objects.select_related("outlet").defer("text").order_by("id")
