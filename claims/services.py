@@ -7,11 +7,12 @@ who did it and why in the audit history.
 """
 
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -167,12 +168,31 @@ def record_claim(
     claim.full_clean()
     with transaction.atomic():
         _audit(claim, user, "claim recorded").save()
-        for fields in figures:
-            _save_figure(Figure(claim=claim, **fields), user, "figure recorded")
-        for fields in appearances:
-            _record_appearance(claim=claim, user=user, **fields)
+        for number, fields in enumerate(figures, start=1):
+            with _errors_under("figures", number):
+                _save_figure(Figure(claim=claim, **fields), user, "figure recorded")
+        for number, fields in enumerate(appearances, start=1):
+            with _errors_under("appearances", number):
+                _record_appearance(claim=claim, user=user, **fields)
         _record_change(claim.pk, ClaimChange.Kind.CREATED, claim.status)
     return claim
+
+
+@contextmanager
+def _errors_under(field: str, number: int):
+    """Report a nested object's errors under the caller's field: {"figures": ["Figure 2: low: …"]}."""
+    try:
+        yield
+    except ValidationError as exc:
+        label = f"{field[:-1].capitalize()} {number}"
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+        messages = [
+            f"{label}: {message}" if name == NON_FIELD_ERRORS else f"{label}: {name}: {message}"
+            for name, items in errors.items()
+            for item in items
+            for message in item.messages
+        ]
+        raise ValidationError({field: messages}) from exc
 
 
 def delete_claim(*, claim: Claim, user) -> None:

@@ -106,3 +106,19 @@ def decide(claim: Claim, reviewer, status: str, rationale: str = "Reviewed again
         claim=claim, status=status, rationale=rationale, reviewer=reviewer, expected_version=expected_version, **kwargs
     )
     return services.publish_verdict(verdict=proposed, editor=editor)
+
+
+@pytest.fixture
+def newsroom_key(db):
+    """A read-only key for one newsroom, and the header that sends it."""
+    from claims.models import NewsroomKey
+
+    key_object, key = NewsroomKey.objects.create_key(name="Daily Planet")
+    return key_object, {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+
+
+@pytest.fixture
+def api(client, newsroom_key):
+    """A client that sends the newsroom key on every request."""
+    client.defaults.update(newsroom_key[1])
+    return client
