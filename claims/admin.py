@@ -39,14 +39,23 @@ class ServiceRefusalMixin:
     form's check and the service's check under its lock.
     """
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def _refusable(self, request, view, *args, **kwargs):
         try:
             with transaction.atomic():
-                return super().changeform_view(request, object_id, form_url, extra_context)
+                return view(request, *args, **kwargs)
         except ValidationError as refusal:
             for message in refusal.messages:
                 self.message_user(request, message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._refusable(request, super().changeform_view, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._refusable(request, super().delete_view, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):  # bulk actions, bulk delete
+        return self._refusable(request, super().changelist_view, extra_context)
 
 
 class EstimatedCountPaginator(Paginator):
@@ -206,7 +215,7 @@ class EvidenceInline(admin.TabularInline):
 
     @admin.display(description="Independence")
     def independence(self, obj):
-        return obj.independence.reason
+        return obj.independence_reason or obj.independence.reason
 
 
 class NewEvidenceInline(admin.StackedInline):
@@ -281,6 +290,32 @@ class SpeakerKindFilter(admin.SimpleListFilter):
         return queryset.filter(speaker__kind=self.value()) if self.value() else queryset
 
 
+class ClaimAdminForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        fields = ["kind", "text", "quote", "speaker", "described_as", "said_on", "event", "assigned_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("expected_version")
+        if self.instance.pk and seen is not None:
+            current = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current != seen:
+                raise ValidationError(
+                    "Someone else changed this claim while you were editing it. Your changes were not saved: "
+                    "reload the page to see theirs, then edit again.",
+                    code="stale",
+                )
+        return cleaned
+
+
 @admin.register(Claim)
 class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     list_display = [
@@ -315,13 +350,14 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    autocomplete_fields = ["speaker", "event", "assigned_to"]
+    autocomplete_fields = ["speaker", "event"]  # assignees: a plain list of desk members
     readonly_fields = ["current_status", "proposal", "superseded_by", "version", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["kind", "text", "quote"]}),
+        (None, {"fields": ["kind", "text", "quote", "expected_version"]}),
         ("Attribution", {"fields": ["speaker", "described_as", "said_on", "event"]}),
         ("Verification", {"fields": ["current_status", "proposal", "superseded_by", "assigned_to", "version"]}),
     ]
+    form = ClaimAdminForm
     inlines = [FigureInline, AppearanceInline, EvidenceInline, NewEvidenceInline, VerdictInline]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 90})}}
     change_form_template = "admin/claims/claim/change_form.html"
@@ -418,13 +454,26 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         if change:
             changed = {name: value for name, value in fields.items() if name in form.changed_data}
             if changed:
-                services.update_claim(claim=obj, user=request.user, reason="edited in admin", **changed)
+                services.update_claim(
+                    claim=obj,
+                    user=request.user,
+                    reason="edited in admin",
+                    expected_version=form.cleaned_data.get("expected_version"),
+                    **changed,
+                )
         else:
             claim = services.record_claim(user=request.user, **fields)
             obj.pk = claim.pk
         if "assigned_to" in form.changed_data:
             services.assign_claim(claim=obj, assignee=form.cleaned_data["assigned_to"], by=request.user)
         obj.refresh_from_db()
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # What a claim holds goes with it; its verdicts are protected and stop the deletion.
+        for model in (Figure, Appearance, ChainLink, Evidence):
+            perms_needed.discard(model._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
         services.delete_claim(claim=obj, user=request.user)
@@ -668,6 +717,18 @@ class AppearanceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)  # the chain is written by the service with the appearance
 
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(ChainLink._meta.verbose_name)  # a chain goes with its appearance
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.remove_appearance(appearance=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for appearance in queryset.select_related("claim"):
+            services.remove_appearance(appearance=appearance, user=request.user)
+
 
 class PublicationFilter(admin.SimpleListFilter):
     title = "publication"
@@ -678,7 +739,7 @@ class PublicationFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "no":
-            return queryset.proposed()
+            return queryset.awaiting_publication()
         if self.value() == "yes":
             return queryset.published()
         return queryset
@@ -763,6 +824,44 @@ def claims_with_status(claims) -> str:
         ((reverse("admin:claims_claim_change", args=[c.pk]), str(c), status_badge(c.status)) for c in claims),
     )
     return format_html('<ul class="claims-with-status">{}</ul>', rows) if rows else "None yet."
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Written through other pages and the services; here to list them and show their history."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ServiceRefusalMixin, ReadOnlyHistoryAdmin):
+    list_display = ["claim", "stance", "origin", "independent", "independence_reason", "added_by", "created_at"]
+    list_filter = ["stance", "independent", "independence_code"]
+    list_select_related = ["claim", "source", "document__outlet", "evidence_claim__speaker", "added_by"]
+    search_fields = ["claim__text", "note"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("claims.delete_evidence")
+
+    def delete_model(self, request, obj):
+        services.remove_evidence(evidence=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for evidence in queryset.select_related("claim"):
+            services.remove_evidence(evidence=evidence, user=request.user)
+
+
+@admin.register(ChainLink)
+class ChainLinkAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["appearance", "position", "source", "role"]
+    list_select_related = ["appearance__claim", "appearance__document", "source"]
+    search_fields = ["source__name", "role"]
 
 
 admin.site.unregister(APIKey)  # the newsroom keys below replace the library's generic ones

@@ -177,7 +177,7 @@ def _place(mark: Mark, figure: Figure, y, bottom: float, top: float) -> None:
     if figure.qualifier in (q.EXACT, q.APPROXIMATELY):
         mark.kind = "exact" if figure.qualifier == q.EXACT else "approximate"
         mark.y_point = y(figure.low)
-    elif figure.qualifier == q.RANGE:
+    elif figure.qualifier == q.RANGE or (figure.low is not None and figure.high is not None):
         mark.kind, mark.y_low, mark.y_high = "range", y(figure.low), y(figure.high)
     elif figure.qualifier in (q.AT_LEAST, q.MORE_THAN) or (figure.qualifier == q.VAGUE and figure.low is not None):
         # No upper bound: a short arrow up from the floor, not a bar that looks like a value.

@@ -79,6 +79,9 @@ def _republished_report(evidence: Evidence, claim: Claim):
     else:
         return None
     claim_documents = [a.document for a in claim.appearances.select_related("document")]
+    # Another speaker quoted in the claim's own report is not a copy of it: judge only other documents.
+    own = {d.pk for d in claim_documents}
+    documents = [d for d in documents if d.pk not in own]
     if not documents or not claim_documents:
         return None
     originals = {d.original_report().pk: d.original_report() for d in claim_documents}

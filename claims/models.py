@@ -121,6 +121,11 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
+        indexes = [
+            # The review queue and the API list: newest first, optionally by status.
+            models.Index(F("updated_at").desc(), F("id").desc(), name="claim_updated_idx"),
+            models.Index(F("status"), F("updated_at").desc(), name="claim_status_updated_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=Status.values),
@@ -636,6 +641,11 @@ class VerdictQuerySet(models.QuerySet):
         """Proposals not yet published (including ones a newer verdict has overtaken)."""
         return self.filter(published_at__isnull=True)
 
+    def awaiting_publication(self):
+        """The proposals an editor can still publish: each claim's newest verdict, if unpublished."""
+        newer = Verdict.objects.filter(claim=models.OuterRef("claim"), pk__gt=models.OuterRef("pk"))
+        return self.proposed().filter(~models.Exists(newer))
+
 
 class Verdict(models.Model):
     """One entry in a claim's append-only verdict history.
@@ -644,7 +654,7 @@ class Verdict(models.Model):
     published verdict sets the claim's status, which is all a newsroom sees.
     """
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdicts")  # never lose a verdict
     status = models.CharField(max_length=16, choices=Status.choices)
     rationale = models.TextField()
     superseded_by = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -31,6 +31,7 @@ from claims.models import (
 )
 from sources.models import Affiliation, Document, Source, text_sha256
 
+UNCONDITIONAL_STATUSES = (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED)
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
 FIGURE_FIELDS = (
     "as_written",
@@ -58,7 +59,8 @@ def _audit(instance, user, reason: str):
 
 
 def _locked_claim(claim: Claim, expected_version: int | None = None) -> Claim:
-    locked = Claim.objects.select_for_update().select_related("speaker").get(pk=claim.pk)
+    # of=("self",): lock the claim row only, not its speaker's (PostgreSQL; SQLite ignores locks).
+    locked = Claim.objects.select_for_update(of=("self",)).select_related("speaker").get(pk=claim.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
             {
@@ -199,6 +201,11 @@ def delete_claim(*, claim: Claim, user) -> None:
     """Delete a claim, leaving a tombstone in the change feed."""
     with transaction.atomic():
         locked = _locked_claim(claim)
+        if locked.verdicts.exists():
+            raise ValidationError(
+                "This claim has verdicts, and verdicts are never deleted: record a retraction instead.",
+                code="has_verdicts",
+            )
         pk, status = locked.pk, locked.status
         _audit(locked, user, "claim deleted").delete()
         _record_change(pk, ClaimChange.Kind.DELETED, status)
@@ -237,10 +244,28 @@ def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: Abstrac
 
 
 def refresh_independence(evidence: QuerySet[Evidence]) -> int:
-    """Recompute and store the independence of these evidence items; returns how many changed."""
+    """Recompute and store the independence of these evidence items; returns how many changed.
+
+    A change that leaves a reviewed claim without what its published status needs is refused
+    (ValidationError), so the caller's transaction rolls the whole edit back.
+    """
     changed = [e for e in evidence.select_related("claim__speaker") if e.store_independence()]
     Evidence.objects.bulk_update(changed, ["independent", "independence_code", "independence_reason"])
+    _ensure_statuses_hold({e.claim_id for e in changed})
     return len(changed)
+
+
+def _ensure_statuses_hold(claim_ids: Iterable[int]) -> None:
+    refusals = []
+    for claim in Claim.objects.filter(pk__in=claim_ids).exclude(status__in=UNCONDITIONAL_STATUSES):
+        try:
+            claim.ensure_current_status_justified()
+        except ValidationError as exc:
+            refusals.append(f"“{claim}”: {' '.join(exc.messages)}")
+    if refusals:
+        raise ValidationError(
+            ["This edit changes what published verdicts rest on. " + " ".join(refusals)], code="status_unjustified"
+        )
 
 
 def refresh_independence_around(*, sources: Iterable[Source] = (), documents: Iterable[Document] = ()) -> int:
@@ -290,6 +315,16 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
         # A new chain or report can make this claim's evidence, or evidence citing it, dependent.
         refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
     return appearance
+
+
+def remove_appearance(*, appearance: Appearance, user) -> None:
+    """Remove an appearance and its chain, unless a published status rests on them."""
+    with transaction.atomic():
+        locked = _locked_claim(appearance.claim)
+        _audit(locked.appearances.get(pk=appearance.pk), user, "appearance removed").delete()
+        _bump(locked, user, "appearance removed")
+        refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
+        locked.ensure_current_status_justified()
 
 
 def _record_appearance(

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -12,15 +13,34 @@ class SourceAliasInline(admin.TabularInline):
     extra = 1
 
 
+class AffiliationInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if form.cleaned_data.get("organization") == self.instance and self.instance.pk:
+                form.add_error("organization", "A source cannot be affiliated with itself.")
+
+
 class AffiliationInline(admin.TabularInline):
+    """A person's roles; shown on people's and unnamed speakers' pages only."""
+
     model = Affiliation
+    formset = AffiliationInlineFormSet
     fk_name = "person"
     extra = 1
     autocomplete_fields = ["organization"]
 
 
+@admin.register(SourceAlias)
+class SourceAliasAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "source"]
+    list_select_related = ["source"]
+    search_fields = ["name", "source__name"]
+    autocomplete_fields = ["source"]
+
+
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "country", "parent", "wikidata_qid", "updated_at"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "aliases__name", "description", "wikidata_qid"]
@@ -29,6 +49,11 @@ class SourceAdmin(SimpleHistoryAdmin):
     readonly_fields = ["organization_tree", "claims_made", "created_at", "updated_at"]
     fields = ["kind", "name", "description", "country", "wikidata_qid", "parent", "organization_tree", "claims_made"]
     inlines = [SourceAliasInline, AffiliationInline]
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.kind in (Source.Kind.ORGANIZATION, Source.Kind.OUTLET):
+            return [SourceAliasInline]  # organizations have members, shown as the people's affiliations
+        return self.inlines
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -53,7 +78,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(SimpleHistoryAdmin):
+class AffiliationAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     list_display = ["person", "role", "organization", "start_date", "end_date"]
     list_filter = ["organization"]
     search_fields = ["person__name", "organization__name", "role"]
@@ -71,6 +96,10 @@ class AffiliationAdmin(SimpleHistoryAdmin):
         people = [obj.person, obj.organization]
         super().delete_model(request, obj)
         services.refresh_independence_around(sources=people)
+
+    def delete_queryset(self, request, queryset):
+        for affiliation in queryset.select_related("person", "organization"):
+            self.delete_model(request, affiliation)
 
 
 @admin.register(Document)

@@ -1,6 +1,6 @@
 import hashlib
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -22,34 +22,31 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 def canonical_url(url: str) -> str:
     """The one spelling of an article's URL under which it is stored and looked up.
 
-    Scheme and host are lowercased, the default port, the fragment and tracking parameters
-    (utm_*, fbclid, ...) are dropped and a trailing slash is folded. Raises ValueError for
-    anything that is not an absolute http(s) URL.
+    Scheme and host are lowercased (an international host in its ASCII form), the default port,
+    any user:password, the fragment and tracking parameters (utm_*, fbclid, ...) are dropped
+    and a trailing slash is folded. Other query parameters are kept exactly as written.
+    Raises ValueError for anything that is not an absolute http(s) URL.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise ValueError("Enter an absolute http:// or https:// URL.")
-    host = parts.hostname.lower()
+    try:
+        host = parts.hostname.encode("idna").decode("ascii").lower()
+        port = parts.port
+    except (UnicodeError, ValueError) as exc:
+        raise ValueError("The URL's host or port is not valid.") from exc
     if ":" in host:  # an IPv6 literal keeps its brackets
         host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError("The URL's port is not a number.") from exc
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if parts.username:
-        userinfo = parts.username + (f":{parts.password}" if parts.password else "")
-        netloc = f"{userinfo}@{netloc}"
     path = parts.path.rstrip("/") or "/"
-    query = urlencode(
-        [
-            (key, value)
-            for key, value in parse_qsl(parts.query, keep_blank_values=True)
-            if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMETERS
-        ]
-    )
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _is_tracking(pair: str) -> bool:
+    key = unquote_plus(pair.partition("=")[0]).lower()
+    return key.startswith("utm_") or key in TRACKING_PARAMETERS
 
 
 def text_sha256(text: str) -> str:
@@ -164,9 +161,13 @@ class Source(models.Model):
         return self.name
 
     def clean(self):
-        # Only a form can offer this message; the tree walks below stay safe on a cycle anyway.
+        # Only a form can offer these messages; the tree walks below stay safe on a cycle anyway.
         if self.parent_id and self.pk and self.pk in {s.pk for s in self.parent.lineage()}:
             raise ValidationError({"parent": "This would make the organization part of itself."})
+        if self.pk and self.kind in (SourceKind.PERSON, SourceKind.UNNAMED) and self.members.exists():
+            raise ValidationError({"kind": "People are affiliated with this source: it must stay an organization."})
+        if self.pk and self.kind in (SourceKind.ORGANIZATION, SourceKind.OUTLET) and self.affiliations.exists():
+            raise ValidationError({"kind": "This source holds roles at organizations: it must stay a person."})
 
     def lineage(self) -> list["Source"]:
         """This source and the organizations it is part of, innermost first."""

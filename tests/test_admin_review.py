@@ -10,6 +10,7 @@ from claims import services
 from claims.admin import EstimatedCountPaginator
 from claims.models import Claim, Verdict
 from claims.roles import DESK_GROUPS
+from sources.models import Source
 from tests.conftest import seed_claim, source, support
 
 
@@ -249,13 +250,20 @@ def test_the_queue_shows_role_at_the_time_outlet_and_figures(admin_client, seed)
 def test_the_queue_runs_the_same_queries_for_more_rows(admin_client, seed, reviewer, django_assert_max_num_queries):
     with CaptureQueriesContext(connection) as twelve:
         admin_client.get("/admin/claims/claim/")
+    document = seed_claim("As many as").first_appearance().document
+    organization = Source.objects.create(kind="organization", name="Ministry of Numbers")
     for n in range(20):
-        services.record_claim(
-            speaker=source("Sabah Karhout"), text=f"Claim {n}", user=reviewer, kind="figure",
+        speaker = Source.objects.create(kind="person", name=f"Speaker {n}")
+        speaker.affiliations.create(organization=organization, role=f"official {n}")
+        claim = services.record_claim(
+            speaker=speaker, text=f"Claim {n}", user=reviewer, kind="figure",
             figures=[{"metric": "killed", "qualifier": "at_least", "low": n + 1}],
+            appearances=[{"document": document, "excerpt": "as many as 114,000 residents"}],
         )  # fmt: skip
+        services.assign_claim(claim=claim, assignee=reviewer, by=reviewer)
     with django_assert_max_num_queries(len(twelve.captured_queries)):
-        admin_client.get("/admin/claims/claim/")
+        response = admin_client.get("/admin/claims/claim/")
+    assert "Speaker 19, official 19, Ministry of Numbers" in page_text(response)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,10 @@ CASES = [
     ("https://example.com:8443/a", "https://example.com:8443/a"),
     ("  https://example.com/a  ", "https://example.com/a"),
     ("https://example.com/a?b=1&a=2", "https://example.com/a?b=1&a=2"),
+    ("https://example.com/a?flag&x=1;y=2&utm_source=z", "https://example.com/a?flag&x=1;y=2"),
+    ("https://user:secret@example.com/a", "https://example.com/a"),
+    ("https://Bücher.example/a", "https://xn--bcher-kva.example/a"),
+    ("https://example.com/a?q=caf%C3%A9&fbclid=1", "https://example.com/a?q=caf%C3%A9"),
 ]
 
 
