@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
@@ -10,6 +11,15 @@ from sources.models import SourceAlias, canonical_url
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     pass
+
+
+class IdFilter(django_filters.Filter):
+    """A database id: a whole number in the id range, or a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 class ClaimFilter(django_filters.FilterSet):

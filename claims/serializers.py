@@ -199,7 +199,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         role = ", ".join(filter(None, [speaker["role"], (speaker["organization"] or {}).get("name")]))
         return attribution_text(claim, chain=[link.source.name for link in self._first_chain(claim)], role=role)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_claimreview_url(self, claim):
         if not self._published(claim):
             return None
@@ -228,7 +228,9 @@ class RelayInputSerializer(serializers.Serializer):
 
 
 class AppearanceInputSerializer(serializers.Serializer):
-    document_url = serializers.CharField(help_text="The URL of a document already recorded, any spelling.")
+    document_url = serializers.CharField(
+        source="document", help_text="The URL of a document already recorded, any spelling."
+    )
     excerpt = serializers.CharField()
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
@@ -240,6 +242,10 @@ class AppearanceInputSerializer(serializers.Serializer):
         if document is None:
             raise serializers.ValidationError("No document is recorded at this URL; record the document first.")
         return document
+
+    def validate(self, attrs):
+        attrs["relayed_by"] = [(step["source"], step["role"]) for step in attrs.get("relayed_by", [])]
+        return attrs
 
 
 class ClaimInputSerializer(serializers.Serializer):

@@ -4,11 +4,20 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max, Prefetch
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import http_date
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -36,6 +45,7 @@ from sources.models import Affiliation, Document, canonical_url
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors, keyed by field name.")
+READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
 
 
 def exception_handler(exc, context):
@@ -115,6 +125,8 @@ class JSONLDRenderer(JSONRenderer):
 )
 class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Claims with their published verification status."""
+
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
 
     serializer_class = ClaimSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -220,6 +232,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
 
 class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     queryset = Verdict.objects.select_related("claim")
     serializer_class = ProposedVerdictSerializer
     write_permissions = {"publish": ["claims.publish_verdict"]}
@@ -308,15 +321,18 @@ class ChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "claim", "kind", "status", "at"]
 
 
+MAX_CHANGES_PAGE = 500
+
+
 class ChangesView(VaryOnCaller, APIView):
     """Every change newsrooms can see, in commit order. Keep `next_cursor` and ask again later."""
 
-    MAX_PAGE = 500
+    MAX_PAGE = MAX_CHANGES_PAGE
 
     @extend_schema(
         parameters=[
             OpenApiParameter("cursor", str, description="`next_cursor` from the previous page; omit to start."),
-            OpenApiParameter("page_size", int, description="Up to 500; 100 by default."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="From 1 to 500; 100 by default."),
         ],
         responses={
             200: inline_serializer(
@@ -388,8 +404,14 @@ class ByIdPagination(OpaqueCursorPagination):
     ordering = "id"
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: EventSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: EventSerializer, **READ_ERRORS}),
+)
 class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
     """Events, and every figure reported for one, grouped by metric."""
+
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
 
     serializer_class = EventSerializer
     pagination_class = ByIdPagination
@@ -438,3 +460,16 @@ class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
                 ],
             }
         )
+
+
+def not_found(request, exception=None):
+    """JSON 404s under /api/, so no caller of the API ever gets an HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return default_server_error(request)

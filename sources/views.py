@@ -4,17 +4,17 @@ from rest_framework import viewsets
 
 from claims.models import Status
 from claims.newsroom import VaryOnCaller
-from claims.views import ERROR, FIELD_ERRORS, ByIdPagination
+from claims.views import READ_ERRORS, ByIdPagination
 from sources.models import Affiliation, Document, Source
 from sources.serializers import DocumentSerializer, SourceSerializer
-
-READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
 
 
 @extend_schema_view(list=extend_schema(responses={200: SourceSerializer(many=True), **READ_ERRORS}),
                     retrieve=extend_schema(responses={200: SourceSerializer, **READ_ERRORS}))  # fmt: skip
 class SourceViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
     """Sources with their affiliations and their claims counted by published status."""
+
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
 
     serializer_class = SourceSerializer
     pagination_class = ByIdPagination
@@ -33,6 +33,7 @@ class SourceViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(list=extend_schema(responses={200: DocumentSerializer(many=True), **READ_ERRORS}),
                     retrieve=extend_schema(responses={200: DocumentSerializer, **READ_ERRORS}))  # fmt: skip
 class DocumentViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     serializer_class = DocumentSerializer
     pagination_class = ByIdPagination
     queryset = Document.objects.select_related("outlet").defer("text").order_by("id")
