@@ -1,0 +1,254 @@
+"""Candidate attributed claims in English news text, for a reviewer to accept, edit or reject.
+
+Pure Python, no model and no network. `extract(text)` returns candidates shaped as the
+`extract_claims` command prints them:
+
+    {text, start, end, cue, quote, said_on,
+     speaker: {mention, start, end, name, source_id, named},
+     figures: [{text, start, end, qualifier, low, high, metric, population, vague_text, unit,
+                period_start, period_end}]}
+
+Offsets are character offsets into the text given. A speaker is resolved by the optional
+`resolve(name)` callable (to a Source id); a pronoun refers back to the last named speaker.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from claims.extraction.attribution import (
+    CUE,
+    PRONOUNS,
+    TIME_WORDS,
+    clean,
+    name_in,
+    plausible_speaker,
+    speaker_after,
+    subject_before,
+)
+from claims.extraction.numbers import figures_in
+from claims.extraction.text import Span, quotes_in, split_paragraphs, split_sentences
+
+Resolver = Callable[[str], tuple[int | None, str]]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]  # fmt: skip
+DAY_PHRASE = re.compile(r"\b(?:(since|on|from|by|late|early)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+MONTH_PHRASE = re.compile(r"\b(?:in|since|during|last)\s+(" + "|".join(MONTHS) + r")\b")
+TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
+
+
+def extract(text: str, published: date | None = None, resolve: Resolver | None = None) -> list[dict]:
+    if not isinstance(text, str):
+        text = bytes(text).decode("utf-8", errors="replace")
+    extractor = _Extractor(text, published, resolve)
+    for paragraph in split_paragraphs(text):
+        extractor.paragraph(paragraph)
+    return sorted(extractor.candidates, key=lambda c: (c["start"], c["end"]))
+
+
+class _Extractor:
+    def __init__(self, text: str, published: date | None, resolve: Resolver | None):
+        self.text, self.published, self.resolve = text, published, resolve
+        self.candidates: list[dict] = []
+        self.last_named: dict | None = None
+        self._resolved: dict[str, tuple[int | None, str]] = {}
+
+    def paragraph(self, paragraph: Span) -> None:
+        sentences = split_sentences(self.text, paragraph)
+        quoting: dict | None = None  # the speaker of a quote this paragraph is carrying on
+        waiting: list[Span] = []  # unattributed sentences a closing attribution may cover
+        for sentence in sentences:
+            found = self._attributions(sentence)
+            if found:
+                for attribution in found:
+                    self._add(attribution["content"], attribution["speaker"], attribution["cue"], sentence)
+                last = found[-1]
+                if last["trailing"]:
+                    for earlier in waiting:
+                        self._add(earlier, last["speaker"], last["cue"], earlier, framed=True)
+                waiting = []
+                quoting = last["speaker"] if quotes_in(self.text, sentence) else quoting
+            elif quoting is not None and self._is_quoted(sentence):
+                self._add(sentence, quoting, None, sentence, framed=True)
+            else:
+                waiting.append(sentence)
+
+    # One sentence
+
+    def _attributions(self, sentence: Span) -> list[dict]:
+        quotes = quotes_in(self.text, sentence)
+        cues = [
+            m for m in CUE.finditer(self.text, sentence.start, sentence.end)
+            if not any(q.start <= m.start() < q.end for q in quotes)
+        ]  # fmt: skip
+        # A cue with no speaker ("he's long said") is no boundary between clauses: drop it first.
+        cues = [c for c in cues if self._attribution(sentence, c, sentence.start, sentence.end, probe=True)]
+        found, clause_start = [], sentence.start
+        for index, cue in enumerate(cues):
+            next_start = cues[index + 1].start() if index + 1 < len(cues) else sentence.end
+            attribution = self._attribution(sentence, cue, clause_start, next_start)
+            if attribution is not None:
+                found.append(attribution)
+                clause_start = max(attribution["content"].end, attribution["speaker"]["end"], cue.end())
+        return found
+
+    def _attribution(
+        self, sentence: Span, cue: re.Match, clause_start: int, next_start: int, probe: bool = False
+    ) -> dict | None:
+        text = self.text
+        word = cue.group().lower()
+        before = text[clause_start : cue.start()].rstrip()
+        after_text = text[cue.end() : next_start]
+        inverted = word == "according to" or (
+            before.endswith((",", ',"', ",”", '"', "”")) and not re.match(r"\s*(?:that|to)\b", after_text)
+        )
+        if inverted:
+            span = speaker_after(text, cue.end(), next_start if word != "according to" else sentence.end)
+            if span is None or not plausible_speaker(text[span[0] : span[1]]):
+                inverted = False
+            else:
+                content = Span(clause_start, len(before.rstrip(',"“” ')) + clause_start)
+                if word == "according to" and TRIVIAL_REST.match(text[clause_start : cue.start()]):
+                    content = Span(span[1], sentence.end)
+        if not inverted:
+            span = subject_before(text, clause_start, cue.start())
+            if span is None or not plausible_speaker(text[span[0] : span[1]]):
+                return None
+            rest_start = cue.end()
+            time = TIME_WORDS.match(text[rest_start:next_start])
+            rest = text[rest_start + (time.end() if time else 0) : next_start]
+            opens_clause = re.match(
+                r"\s*(?:,\s*)?(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
+                r"because|although)\b",
+                rest,
+            )
+            if TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
+                content = Span(clause_start, span[0])  # "..., a provincial official said Monday."
+            else:
+                content = Span(rest_start, next_start)
+        if probe:
+            pronoun = clean(text[span[0] : span[1]]).lower() in PRONOUNS
+            return {"probe": True} if not pronoun or self.last_named else None
+        speaker = self._speaker(text, span)
+        if speaker is None:
+            return None
+        trailing = content.end <= speaker["start"]
+        return {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}
+
+    def _speaker(self, text: str, span: tuple[int, int]) -> dict | None:
+        mention = text[span[0] : span[1]]
+        lowered = clean(mention).lower()
+        if lowered in PRONOUNS:
+            if self.last_named is None or lowered == "it":
+                return None
+            return {**self.last_named, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
+        name, named = name_in(mention)
+        source_id, resolved = self._resolve(name, mention)
+        speaker = {
+            "mention": mention,
+            "start": span[0],
+            "end": span[1],
+            "name": resolved,
+            "source_id": source_id,
+            "named": named or source_id is not None,
+        }
+        if speaker["named"]:
+            self.last_named = {k: v for k, v in speaker.items() if k not in ("mention", "start", "end")}
+        return speaker
+
+    def _resolve(self, name: str, mention: str) -> tuple[int | None, str]:
+        if self.resolve is None:
+            return None, name
+        key = f"{name}\x00{mention}"
+        if key not in self._resolved:
+            found = self.resolve(name)
+            if found[0] is None and clean(mention) != name:
+                found = self.resolve(re.sub(r"^(?:the|a|an)\s+", "", clean(mention), flags=re.IGNORECASE))
+            self._resolved[key] = found if found[0] is not None else (None, name)
+        return self._resolved[key]
+
+    def _is_quoted(self, sentence: Span) -> bool:
+        body = self.text[sentence.start : sentence.end].strip()
+        return body[:1] in '"“' or (body[-1:] in '"”' and body.count('"') % 2 == 1)
+
+    # Candidates
+
+    def _add(self, content: Span, speaker: dict, cue: re.Match | None, sentence: Span, framed: bool = False) -> None:
+        if content.end <= content.start or not self.text[content.start : content.end].strip():
+            return
+        text = self.text
+        figures = [f.as_dict() for f in figures_in(text, content.start, content.end)]
+        if framed and not figures and cue is not None:
+            return  # a closing attribution covers earlier figures; quotes carry on regardless
+        start = min(content.start, speaker["start"] if not framed else content.start)
+        end = max(content.end, speaker["end"] if not framed else content.end)
+        if cue is not None and not framed:
+            start, end = min(start, cue.start()), max(end, cue.end())
+        start, end = _expand_to(text, sentence, start, end)
+        quotes = [q for q in quotes_in(text, Span(start, end)) if content.start <= q.start < content.end + 2]
+        for figure in figures:
+            figure["period_start"], figure["period_end"] = self._period(content)
+            lead = text[content.start : figure["start"]]
+            if figure["qualifier"] == "exact" and re.search(r"\bestimat", lead, re.IGNORECASE):
+                figure["qualifier"] = "approximately"  # "We estimate that 500 people ..."
+        self.candidates.append(
+            {
+                "text": text[start:end],
+                "start": start,
+                "end": end,
+                "cue": cue.group() if cue is not None else None,
+                "quote": " ".join(text[q.start : q.end].strip() for q in quotes) or None,
+                "said_on": self._said_on(cue, speaker),
+                "speaker": {k: speaker[k] for k in ("mention", "start", "end", "name", "source_id", "named")},
+                "figures": figures,
+            }
+        )
+
+    def _said_on(self, cue: re.Match | None, speaker: dict) -> str | None:
+        if cue is None or self.published is None:
+            return None
+        window = self.text[max(0, cue.start() - 30) : cue.end() + 30]
+        day = DAY_PHRASE.search(window)
+        return _weekday_on_or_before(self.published, day.group(2)).isoformat() if day else None
+
+    def _period(self, content: Span) -> tuple[str | None, str | None]:
+        if self.published is None:
+            return None, None
+        body = self.text[content.start : content.end]
+        month = MONTH_PHRASE.search(body)
+        if month:
+            number = MONTHS.index(month.group(1).lower()) + 1
+            year = self.published.year if number <= self.published.month else self.published.year - 1
+            first = date(year, number, 1)
+            last = (date(year + (number == 12), number % 12 + 1, 1)) - timedelta(days=1)
+            return first.isoformat(), last.isoformat()
+        day = DAY_PHRASE.search(body)
+        if day:
+            when = _weekday_on_or_before(self.published, day.group(2))
+            if (day.group(1) or "").lower() in ("since", "from"):
+                return when.isoformat(), self.published.isoformat()
+            return when.isoformat(), when.isoformat()
+        return None, None
+
+
+def _weekday_on_or_before(published: date, weekday: str) -> date:
+    back = (published.weekday() - WEEKDAYS.index(weekday.lower())) % 7
+    return published - timedelta(days=back)
+
+
+def _trimmed(text: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and text[start] in " ,;:\n\t":
+        start += 1
+    while end > start and text[end - 1] in " ,;:\n\t":
+        end -= 1
+    return Span(start, end)
+
+
+def _expand_to(text: str, sentence: Span, start: int, end: int) -> tuple[int, int]:
+    """Keep a candidate within its sentence, and take the whole sentence when it is one claim."""
+    start, end = max(start, sentence.start), min(end, sentence.end)
+    if TRIVIAL_REST.match(text[sentence.start : start]) and TRIVIAL_REST.match(text[end : sentence.end]):
+        return sentence.start, sentence.end
+    return start, end

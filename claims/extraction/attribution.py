@@ -1,0 +1,159 @@
+"""Who said it: attribution cues and the speakers around them."""
+
+import re
+
+CUES = (
+    r"said|says|say|told|tells|according to|reported|reports|estimated|estimates|announced|announces|added|adds|"
+    r"stated|states|confirmed|confirms|claimed|claims|vowed|vows|warned|warns|noted|notes|insisted|insists|"
+    r"explained|explains|declared|declares|alleged|alleges|acknowledged|acknowledges|denied|denies|"
+    r"tweeted|wrote|writes|posted|predicted|predicts|urged|urges|argued|argues|admitted|admits|"
+    r"put the (?:death )?toll at|put the number at|counted|recorded"
+)
+CUE = re.compile(rf"\b(?:{CUES})\b", re.IGNORECASE)
+PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+# Nouns that can stand for a speaker who is described rather than named.
+SPEAKER_NOUNS = re.compile(
+    r"\b(?:officials?|spokes(?:man|woman|person)|ministers?|ministry|minister|government|police|army|military|"
+    r"authorities|authority|witnesses|residents|sources?|doctors?|medics?|director|head|chief|commander|"
+    r"governor|mayor|president|leader|council|agency|office|department|group|organization|organisation|"
+    r"statement|report|hospital|officers?|diplomats?|analysts?|experts?|activists?|observatory|monitor|"
+    r"coalition|forces|militias?|people|colonel|general|lieutenant|captain|sergeant|prosecutor|judge|"
+    r"secretary|envoy|ambassador|senator|lawmaker|mp|chairman|chairwoman|members?|aides?|correspondent|"
+    r"journalists?|reporters?|newspaper|channel|broadcaster|news agency|UN|U\.N\.|Red Cross|NGO|charity|"
+    r"residents|survivors|relatives|family|families|villagers|staff|worker|workers|investigators|inspectors)\b",
+    re.IGNORECASE,
+)
+NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
+NAME_RUN = re.compile(
+    rf"(?:{NAME_TOKEN})(?:\s+(?:(?:al|bin|ibn|abu|de|van|von|der|da|di|du|le|bint)\s+)?{NAME_TOKEN})*"
+)
+TITLES = {
+    "us", "u.s.", "uk", "un", "u.n.", "secretary", "state", "prime", "minister", "president", "vice", "general",
+    "gen.", "col.", "colonel", "lt.", "lieutenant", "major", "maj.", "captain", "capt.", "sgt.", "sergeant", "mr.",
+    "mrs.", "ms.", "dr.", "sen.", "senator", "rep.", "gov.", "governor", "mayor", "chief", "commander", "defense",
+    "defence", "foreign", "interior", "health", "spokesman", "spokeswoman", "ambassador", "envoy", "deputy",
+    "acting", "former", "grand", "ayatollah", "sheikh", "king", "queen", "prince", "pope", "judge", "justice",
+    "the", "a", "an", "iraqi", "american", "british", "syrian", "afghan", "police", "army",
+}  # fmt: skip
+CLAUSE_STOP = {
+    "as", "while", "when", "after", "before", "because", "since", "although", "though", "but", "and", "that",
+    "which", "where", "if", "so", "then", "who", "whom", "whose", "yet", "or",
+}  # fmt: skip
+NOT_SPEAKER = re.compile(
+    r"\b(?:could|would|should|can|cannot|may|might|must|not|be|been|being|was|were|is|are|has|have|had|will|"
+    r"figures?|numbers?|toll|estimates?|it|this|that|there)\b",
+    re.IGNORECASE,
+)
+TIME_WORDS = re.compile(
+    r"^\s*(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|"
+    r"last\s+\w+|this\s+\w+|earlier|later|late\s+\w+|early\s+\w+|in\s+a\s+(?:statement|report|interview))"
+    r"(?:\s+(?:night|morning|evening|afternoon))?[\s,]*",
+    re.IGNORECASE,
+)
+
+
+def clean(mention: str) -> str:
+    return " ".join(mention.replace("\n", " ").split()).strip(" ,;:-—–\"“”'")
+
+
+def name_in(mention: str) -> tuple[str, bool]:
+    """The person or organization a mention names ("Sabah Karhout" in "the head of the council,
+    Sabah Karhout"), or the description itself when it names no one ("a provincial official")."""
+    parts = [clean(p) for p in re.split(r",\s*", mention) if clean(p)]
+    for part in parts:
+        if _is_name(part):
+            return _strip_titles(part), True
+    runs = [run.group() for run in NAME_RUN.finditer(mention)]
+    for run in reversed(runs):
+        name = _strip_titles(run)
+        if name and _is_name(name) and name.lower() not in TITLES:
+            return name, True
+    return _strip_article(clean(mention)), False
+
+
+def _is_name(text: str) -> bool:
+    tokens = text.split()
+    if not tokens or len(tokens) > 6:
+        return False
+    if not all(
+        re.fullmatch(NAME_TOKEN, t) or t.lower() in {"al", "bin", "ibn", "abu", "de", "van", "von", "of"}
+        for t in tokens
+    ):
+        return False
+    return any(t.lower().strip(".") not in TITLES for t in tokens)
+
+
+def _strip_titles(run: str) -> str:
+    tokens = run.split()
+    while len(tokens) > 1 and tokens[0].lower() in TITLES | {"of"}:
+        tokens.pop(0)
+    return " ".join(tokens)
+
+
+def _strip_article(text: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+
+
+def plausible_speaker(mention: str) -> bool:
+    text = clean(mention)
+    if not text or len(text) > 160:
+        return False
+    if text.lower() in PRONOUNS:
+        return True
+    if NOT_SPEAKER.search(text) and not NAME_RUN.search(text):
+        return False
+    _, named = name_in(text)
+    return named or bool(SPEAKER_NOUNS.search(text))
+
+
+def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, int] | None:
+    """The speaker phrase just before a cue: "local officials" in "as local officials reported",
+    "Youssef al-Kilabi, a spokesman for the Shiite militias" before "said"."""
+    segment = text[clause_start:cue_start].rstrip().rstrip(",").rstrip()
+    if not segment:
+        return None
+    cut = max(segment.rfind(","), segment.rfind('"'), segment.rfind("“"), segment.rfind("”"))
+    last_piece = segment[cut + 1 :]
+    words = _tail_words(last_piece)
+    if not words:
+        return None
+    start = clause_start + cut + 1 + last_piece.rfind(words)
+    whole_piece = words == last_piece.strip()
+    if whole_piece and cut > 0 and segment[cut] == "," and not _is_name(words):
+        # An appositive: "Youssef al-Kilabi, a spokesman for ..." or "Kerry, traveling through ...".
+        before = segment[:cut]
+        previous_cut = max(before.rfind(","), before.rfind('"'), before.rfind("“"), before.rfind("”"))
+        previous = before[previous_cut + 1 :]
+        if _is_name(clean(previous)):
+            start = clause_start + previous_cut + 1 + (len(previous) - len(previous.lstrip()))
+    return start, clause_start + len(segment)
+
+
+def _tail_words(piece: str) -> str:
+    """The last words of a piece up to a clause boundary: "as local officials" gives "local officials"."""
+    kept = []
+    for word in reversed(piece.strip().split()):
+        bare = word.lower().strip(",.;:\"“”'")
+        if bare in CLAUSE_STOP or len(kept) >= 9 or word.endswith((";", ":")):
+            break
+        kept.append(word)
+    return " ".join(reversed(kept))
+
+
+def speaker_after(text: str, cue_end: int, clause_end: int) -> tuple[int, int] | None:
+    """The speaker phrase after an inverted cue: "said the head of the council, Sabah Karhout"."""
+    body = text[cue_end:clause_end]
+    lead = len(body) - len(body.lstrip())
+    body = body.strip()
+    if not body:
+        return None
+    body = re.split(r"[.;!?]\s|[.;!?]$|\s(?:that|who|which|because|while|as|after|when)\s", body)[0]
+    body = re.sub(r"[,\s]+(?:on|in|late|early|last)\s+\w+(?:\s+\w+)?$", "", body)
+    time = TIME_WORDS.match(body)
+    if time and time.end() < len(body):
+        lead += time.end()
+        body = body[time.end() :]
+    body = body.rstrip(" ,.")
+    if not body or len(body.split()) > 16:
+        return None
+    return cue_end + lead, cue_end + lead + len(body)

@@ -1,0 +1,62 @@
+"""Paragraphs, sentences, clauses and quotes, with character offsets into the input."""
+
+import re
+from dataclasses import dataclass
+
+# Abbreviations that end with a period inside a sentence.
+ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "sen", "rep", "gov", "prof",
+    "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "no", "vs", "etc", "u.s", "u.n",
+    "u.k", "e.g", "i.e", "inc", "co", "corp", "ltd", "jr", "sr", "rev", "ft", "mt",
+}  # fmt: skip
+SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)""")
+QUOTE = re.compile(r"""["“”]([^"“”\n]{1,5000}?)(?:["“”]|(?=\n)|$)""")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+    def text(self, source: str) -> str:
+        return source[self.start : self.end]
+
+
+def split_paragraphs(text: str) -> list[Span]:
+    """Each non-empty line is a paragraph: news text puts one paragraph on a line."""
+    spans, position = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            offset = line.index(stripped[0])
+            spans.append(Span(position + offset, position + offset + len(stripped)))
+        position += len(line) + 1
+    return spans
+
+
+def split_sentences(text: str, paragraph: Span) -> list[Span]:
+    body = text[paragraph.start : paragraph.end]
+    spans, begin = [], 0
+    for match in SENTENCE_END.finditer(body):
+        end = match.end()
+        word = re.search(r"([\w.]+)\.$", body[begin : match.start() + 1])
+        if match.group().startswith(".") and word and word.group(1).lower() in ABBREVIATIONS:
+            continue
+        if re.match(r"\s+[a-z0-9]", body[end:]) and match.group() in (".",):
+            continue  # "2.5 million", "U.S. officials" and the like: the next word is not a new sentence
+        chunk = body[begin:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            spans.append(Span(paragraph.start + begin + lead, paragraph.start + end))
+        begin = end
+    tail = body[begin:]
+    if tail.strip():
+        lead = len(tail) - len(tail.lstrip())
+        spans.append(Span(paragraph.start + begin + lead, paragraph.start + len(body.rstrip())))
+    return spans
+
+
+def quotes_in(text: str, span: Span) -> list[Span]:
+    """Quoted passages inside a sentence (the words between the marks)."""
+    body = text[span.start : span.end]
+    return [Span(span.start + m.start(1), span.start + m.end(1)) for m in QUOTE.finditer(body) if m.group(1).strip()]

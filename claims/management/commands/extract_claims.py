@@ -1,0 +1,42 @@
+import json
+import sys
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.extraction import extract
+from sources.models import Source
+
+
+def resolve_source(name: str) -> tuple[int | None, str]:
+    """A mention's Source, by name or alias, when exactly one matches."""
+    matches = list(Source.objects.matching(name)[:2])
+    if len(matches) == 1:
+        return matches[0].pk, matches[0].name
+    return None, name
+
+
+class Command(BaseCommand):
+    help = 'Print the candidate attributed claims in a news text as JSON ({"candidates": [...]}).'
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A text file, or - for standard input.")
+        parser.add_argument("--published", help="The article's date, YYYY-MM-DD, for 'on Sunday' and the like.")
+
+    def handle(self, *args, path, published, **options):
+        try:
+            day = date.fromisoformat(published) if published else None
+        except ValueError as exc:
+            raise CommandError(f"--published: {exc}") from exc
+        raw = sys.stdin.buffer.read() if path == "-" else _read(path)
+        text = raw.decode("utf-8", errors="replace")
+        candidates = extract(text, published=day, resolve=resolve_source)
+        self.stdout.write(json.dumps({"candidates": candidates}, ensure_ascii=False, indent=2))
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
