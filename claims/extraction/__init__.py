@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from claims.extraction.attribution import (
     CUE,
+    NAME_RUN,
     PRONOUNS,
     TIME_WORDS,
     clean,
@@ -34,7 +35,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]  # fmt: skip
 DAY_PHRASE = re.compile(r"\b(?:(since|on|from|by|late|early)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
-MONTH_PHRASE = re.compile(r"\b(?:in|since|during|last)\s+(" + "|".join(MONTHS) + r")\b")
+MONTH_PHRASE = re.compile(r"\b(?:in|since|during|last)\s+(" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
 
 
@@ -74,19 +75,39 @@ class _Extractor:
             else:
                 waiting.append(sentence)
 
+    def _person_before(self, position: int) -> dict | None:
+        """The last person named shortly before a pronoun, with or without a cue of their own:
+        "Governor Lena Ortiz toured the area. She said ..."."""
+        window_start = max(0, position - 600)
+        found = None
+        for run in NAME_RUN.finditer(self.text, window_start, position):
+            name, named = name_in(run.group())
+            if named and len(name.split()) >= 2 and not CUE.search(run.group()):
+                found = (run.start(), name)
+        if found is None:
+            return None
+        source_id, resolved = self._resolve(found[1], found[1])
+        return {"name": resolved, "source_id": source_id, "named": True, "at": found[0]}
+
     # One sentence
 
     def _attributions(self, sentence: Span) -> list[dict]:
         quotes = quotes_in(self.text, sentence)
         cues = [
-            m for m in CUE.finditer(self.text, sentence.start, sentence.end)
+            m
+            for m in CUE.finditer(self.text, sentence.start, sentence.end)
             if not any(q.start <= m.start() < q.end for q in quotes)
-        ]  # fmt: skip
+            and not re.search(
+                r"\b(?:an?|the|its|their|his|her)\s+$", self.text[max(0, m.start() - 8) : m.start()], re.I
+            )
+        ]  # "an estimated 40,000" is a figure's qualifier, not a cue
         # A cue with no speaker ("he's long said") is no boundary between clauses: drop it first.
-        cues = [c for c in cues if self._attribution(sentence, c, sentence.start, sentence.end, probe=True)]
+        probes = [(c, self._attribution(sentence, c, sentence.start, sentence.end, probe=True)) for c in cues]
+        probes = [(c, p) for c, p in probes if p]
         found, clause_start = [], sentence.start
-        for index, cue in enumerate(cues):
-            next_start = cues[index + 1].start() if index + 1 < len(cues) else sentence.end
+        for index, (cue, _) in enumerate(probes):
+            # A clause runs up to where the next attribution's speaker begins.
+            next_start = probes[index + 1][1]["boundary"] if index + 1 < len(probes) else sentence.end
             attribution = self._attribution(sentence, cue, clause_start, next_start)
             if attribution is not None:
                 found.append(attribution)
@@ -104,7 +125,8 @@ class _Extractor:
             before.endswith((",", ',"', ",”", '"', "”")) and not re.match(r"\s*(?:that|to)\b", after_text)
         )
         if inverted:
-            span = speaker_after(text, cue.end(), next_start if word != "according to" else sentence.end)
+            according = word == "according to"
+            span = speaker_after(text, cue.end(), sentence.end if according else next_start, up_to_comma=according)
             if span is None or not plausible_speaker(text[span[0] : span[1]]):
                 inverted = False
             else:
@@ -118,9 +140,11 @@ class _Extractor:
             rest_start = cue.end()
             time = TIME_WORDS.match(text[rest_start:next_start])
             rest = text[rest_start + (time.end() if time else 0) : next_start]
+            if cue.group().lower() in ("told", "tells") and re.fullmatch(r"\s*[\w.'’ -]{0,40}[.!?]?[\"”]?\s*", rest):
+                rest = ""  # "..., a spokeswoman told the Associated Press."
             opens_clause = re.match(
-                r"\s*(?:,\s*)?(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
-                r"because|although)\b",
+                r"\s*,|\s*(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
+                r"because|although|though|whereas|even)\b",
                 rest,
             )
             if TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
@@ -129,7 +153,9 @@ class _Extractor:
                 content = Span(rest_start, next_start)
         if probe:
             pronoun = clean(text[span[0] : span[1]]).lower() in PRONOUNS
-            return {"probe": True} if not pronoun or self.last_named else None
+            boundary = cue.start() if inverted else span[0]
+            known = not pronoun or self.last_named or self._person_before(span[0])
+            return {"boundary": boundary} if known else None
         speaker = self._speaker(text, span)
         if speaker is None:
             return None
@@ -140,9 +166,15 @@ class _Extractor:
         mention = text[span[0] : span[1]]
         lowered = clean(mention).lower()
         if lowered in PRONOUNS:
-            if self.last_named is None or lowered == "it":
+            if lowered == "it":
                 return None
-            return {**self.last_named, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
+            mentioned = self._person_before(span[0])
+            latest = self.last_named
+            if mentioned is not None and (latest is None or mentioned["at"] > latest.get("at", -1)):
+                latest = mentioned
+            if latest is None:
+                return None
+            return {**latest, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
         name, named = name_in(mention)
         source_id, resolved = self._resolve(name, mention)
         speaker = {
@@ -155,6 +187,7 @@ class _Extractor:
         }
         if speaker["named"]:
             self.last_named = {k: v for k, v in speaker.items() if k not in ("mention", "start", "end")}
+            self.last_named["at"] = span[0]
         return speaker
 
     def _resolve(self, name: str, mention: str) -> tuple[int | None, str]:

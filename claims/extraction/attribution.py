@@ -1,6 +1,7 @@
 """Who said it: attribution cues and the speakers around them."""
 
 import re
+from functools import lru_cache
 
 CUES = (
     r"said|says|say|told|tells|according to|reported|reports|estimated|estimates|announced|announces|added|adds|"
@@ -13,14 +14,25 @@ CUE = re.compile(rf"\b(?:{CUES})\b", re.IGNORECASE)
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 # Nouns that can stand for a speaker who is described rather than named.
 SPEAKER_NOUNS = re.compile(
-    r"\b(?:officials?|spokes(?:man|woman|person)|ministers?|ministry|minister|government|police|army|military|"
+    r"\b(?:officials?|groups|agencies|companies|ministries|authorities|charities|organizations|organisations|spokes(?:man|woman|person)|ministers?|ministry|minister|government|police|army|military|"
     r"authorities|authority|witnesses|residents|sources?|doctors?|medics?|director|head|chief|commander|"
     r"governor|mayor|president|leader|council|agency|office|department|group|organization|organisation|"
     r"statement|report|hospital|officers?|diplomats?|analysts?|experts?|activists?|observatory|monitor|"
     r"coalition|forces|militias?|people|colonel|general|lieutenant|captain|sergeant|prosecutor|judge|"
     r"secretary|envoy|ambassador|senator|lawmaker|mp|chairman|chairwoman|members?|aides?|correspondent|"
     r"journalists?|reporters?|newspaper|channel|broadcaster|news agency|UN|U\.N\.|Red Cross|NGO|charity|"
-    r"residents|survivors|relatives|family|families|villagers|staff|worker|workers|investigators|inspectors)\b",
+    r"residents|survivors|relatives|family|families|villagers|staff|worker|workers|investigators|inspectors|"
+    r"company|firm|operator|owner|manager|employer|union|coroner|nurses?|paramedics?|rescuers?|firefighters?|"
+    r"medical|physician|surgeon|teacher|principal|priest|imam|cleric|bishop|tribal|elder|chief|mukhtar|"
+    r"ministry|cabinet|parliament|senate|congress|court|tribunal|prosecutors?|lawyers?|attorneys?|"
+    r"police|polices|policeman|policemen|troopers?|soldiers?|fighters?|rebels?|insurgents?|militants?|"
+    r"group|faction|movement|party|alliance|front|brigade|battalion|regiment|command|headquarters|"
+    r"agency|service|authority|administration|commission|committee|board|bureau|institute|centre|center|"
+    r"university|college|school|hospital|clinic|charity|foundation|society|crescent|cross|unicef|unhcr|who|"
+    r"eyewitness(?:es)?|onlookers?|bystanders?|passengers?|pilots?|crew|captain|driver|guards?|"
+    r"representative|delegate|adviser|advisor|aide|assistant|counsel|coordinator|organizers?|organisers?|"
+    r"campaigners?|volunteers?|monitors?|observers?|scientists?|researchers?|economists?|statisticians?|"
+    r"mother|father|brother|sister|son|daughter|wife|husband|neighbou?rs?|friends?|colleagues?)\b",
     re.IGNORECASE,
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
@@ -33,6 +45,8 @@ TITLES = {
     "mrs.", "ms.", "dr.", "sen.", "senator", "rep.", "gov.", "governor", "mayor", "chief", "commander", "defense",
     "defence", "foreign", "interior", "health", "spokesman", "spokeswoman", "ambassador", "envoy", "deputy",
     "acting", "former", "grand", "ayatollah", "sheikh", "king", "queen", "prince", "pope", "judge", "justice",
+    "nurse", "doctor", "dr", "professor", "prof.", "officer", "inspector", "detective", "aid", "worker", "bishop",
+    "imam", "rabbi", "father", "sister", "brother", "coach", "chairman", "chairwoman", "director", "lawyer",
     "the", "a", "an", "iraqi", "american", "british", "syrian", "afghan", "police", "army",
 }  # fmt: skip
 CLAUSE_STOP = {
@@ -56,6 +70,7 @@ def clean(mention: str) -> str:
     return " ".join(mention.replace("\n", " ").split()).strip(" ,;:-—–\"“”'")
 
 
+@lru_cache(maxsize=4096)
 def name_in(mention: str) -> tuple[str, bool]:
     """The person or organization a mention names ("Sabah Karhout" in "the head of the council,
     Sabah Karhout"), or the description itself when it names no one ("a provincial official")."""
@@ -94,6 +109,7 @@ def _strip_article(text: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def plausible_speaker(mention: str) -> bool:
     text = clean(mention)
     if not text or len(text) > 160:
@@ -114,6 +130,9 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
         return None
     cut = max(segment.rfind(","), segment.rfind('"'), segment.rfind("“"), segment.rfind("”"))
     last_piece = segment[cut + 1 :]
+    if re.fullmatch(r"\s*(?:which|who)\s*", last_piece) and cut > 0:
+        # "the World Health Organization, which said": the speaker is the phrase before "which".
+        return subject_before(text, clause_start, clause_start + cut)
     words = _tail_words(last_piece)
     if not words:
         return None
@@ -140,14 +159,16 @@ def _tail_words(piece: str) -> str:
     return " ".join(reversed(kept))
 
 
-def speaker_after(text: str, cue_end: int, clause_end: int) -> tuple[int, int] | None:
+def speaker_after(text: str, cue_end: int, clause_end: int, up_to_comma: bool = False) -> tuple[int, int] | None:
     """The speaker phrase after an inverted cue: "said the head of the council, Sabah Karhout"."""
     body = text[cue_end:clause_end]
+    if up_to_comma:  # "According to the coast guard, 26 passengers ..."
+        body = body.split(",")[0]
     lead = len(body) - len(body.lstrip())
     body = body.strip()
     if not body:
         return None
-    body = re.split(r"[.;!?]\s|[.;!?]$|\s(?:that|who|which|because|while|as|after|when)\s", body)[0]
+    body = re.split(r"[;!?]\s|[;!?]$|\.$|,?\s(?:that|who|which|because|while|as|after|when)\s", body)[0]
     body = re.sub(r"[,\s]+(?:on|in|late|early|last)\s+\w+(?:\s+\w+)?$", "", body)
     time = TIME_WORDS.match(body)
     if time and time.end() < len(body):

@@ -29,7 +29,8 @@ QUALIFIERS = [
 ]  # fmt: skip
 # What happened to the people counted: the word, and the metric it means.
 METRICS = [
-    (r"killed|killing|kills|dead|died|dying|deaths?|death toll|lives|slain|massacred|executed|perished", "killed"),
+    (r"killed|killing|kills|dead|died|dying|deaths?|death toll|lives|slain|massacred|executed|perished|drowned|"
+     r"lost their lives|were found dead|fatalities", "killed"),
     (r"wounded|wounding|injured|injuring|injuries|hurt|wounds", "wounded"),
     (r"fled|flee|fleeing|displaced|displacing|evacuated|uprooted|homeless|refugees|forced to leave|left their homes",
      "displaced"),
@@ -43,7 +44,8 @@ POPULATIONS = (
     r"officers|security forces|members of the security forces|militants|fighters|insurgents|militiamen|gunmen|"
     r"rebels|children|women|men|students|workers|migrants|refugees|families|protesters|demonstrators|journalists|"
     r"prisoners|detainees|patients|passengers|villagers|pilgrims|worshippers|doctors|nurses|staff|guards|"
-    r"suspects|members|volunteers|recruits|marines|sailors|personnel|bodies|victims|casualties|others"
+    r"suspects|members|volunteers|recruits|marines|sailors|personnel|bodies|corpses|victims|casualties|miners|"
+    r"others"
 )
 
 NUMBER_WORD = "|".join(sorted([*UNITS, *SCALES], key=len, reverse=True))
@@ -64,16 +66,17 @@ FIGURE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 POPULATION = re.compile(
-    rf"^\s*(?:(?:of|more|other|[A-Z][\w-]+|Iraqi|Afghan|Syrian|local|foreign|civilian|security|police|army|military)\s+)*"
-    rf"(?P<population>{POPULATIONS})\b",
+    rf"^\s*(?:(?:of|more|other|(?-i:[A-Z][\w-]+)|local|foreign|civilian|security|police|army|military|young|"
+    rf"unarmed|innocent|armed|government|opposition)\s+){{0,3}}(?P<population>{POPULATIONS})\b",
     re.IGNORECASE,
 )
+NEXT_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD})\b", re.IGNORECASE)
 METRIC_PATTERNS = [(re.compile(rf"\b(?:{words})\b", re.IGNORECASE), metric) for words, metric in METRICS]
 NOT_A_COUNT = re.compile(
     r"^\s*(?:%|percent|per cent|years?|year-old|months?|weeks?|days?|hours?|minutes?|km|kilometers?|kilometres?|"
     r"miles?|meters?|metres?|dollars?|euros?|pounds?|times|o'clock|a\.m\.|p\.m\.|am\b|pm\b|st\b|nd\b|rd\b|th\b|"
     r"degrees|tons?|tonnes?|kg|feet|foot|inches|sq|square|acres|hectares|billion dollars|million dollars|"
-    r"seats|votes|points|goals|-year)",
+    r"seats|votes|points|goals|-year|of them\b|of whom\b|of those\b|of the dead\b|of the wounded\b)",
     re.IGNORECASE,
 )
 
@@ -176,6 +179,8 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
     population_match = POPULATION.match(after)
     population = population_match.group("population").lower() if population_match else ""
     metric = _metric(body, match, population_match)
+    if metric is None and population in ("bodies", "corpses", "dead"):
+        metric = "killed"  # "we have received 64 bodies"
     if metric is None:
         return None
     unit = "fraction" if words and words.lower() in FRACTIONS else "people"
@@ -213,6 +218,9 @@ def _metric(body: str, match: re.Match, population_match) -> str | None:
             return metric
     tail_start = match.end() + (population_match.end() if population_match else 0)
     after = body[tail_start : tail_start + 70]
+    another = NEXT_NUMBER.search(after)
+    if another:
+        after = after[: another.start()]  # "64 bodies and more than 200 wounded": "wounded" is the 200's
     best = None
     for pattern, metric in METRIC_PATTERNS:
         found = pattern.search(after)

@@ -1,0 +1,204 @@
+import json
+import subprocess
+import sys
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claims.extraction import extract
+from sources.models import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = (Path(__file__).parent / "data" / "seed_article.txt").read_text(encoding="utf-8")
+
+
+def figure_candidates(candidates, speaker):
+    return [c for c in candidates if c["speaker"]["name"] == speaker and c["figures"]]
+
+
+def has_figure(candidates, speaker, metric, qualifier, low, high):
+    return any(
+        (f["metric"], f["qualifier"], f["low"], f["high"]) == (metric, qualifier, low, high)
+        for c in figure_candidates(candidates, speaker)
+        for f in c["figures"]
+    )
+
+
+@pytest.fixture
+def seed_candidates(seed):
+    def resolve(name):
+        found = list(Source.objects.matching(name)[:2])
+        return (found[0].pk, found[0].name) if len(found) == 1 else (None, name)
+
+    return extract(SEED, published=date(2015, 5, 18), resolve=resolve)
+
+
+def test_the_seed_figures_are_found_with_speaker_qualifier_bounds_and_metric(seed_candidates):
+    c = seed_candidates
+    # 1: "at least 500" in the lede, from "a provincial official"; Haimour's own "estimate ... 500".
+    assert has_figure(c, "provincial official", "killed", "at_least", 500, None)
+    assert has_figure(c, "Muhannad Haimour", "killed", "approximately", 500, 500)
+    # 2: approximately 8,000 fled, in Haimour's words.
+    assert has_figure(c, "Muhannad Haimour", "displaced", "approximately", 8000, 8000)
+    # 3 and 4: the officials' bombing tolls, two figures each.
+    assert has_figure(c, "officials", "killed", "at_least", 10, None)
+    assert has_figure(c, "officials", "wounded", "exact", 15, 15)
+    assert has_figure(c, "officials", "killed", "at_least", 5, None)
+    assert has_figure(c, "officials", "wounded", "exact", 12, 12)
+    # 5: the UN's "as many as 114,000".
+    assert has_figure(c, "United Nations", "displaced", "at_most", None, 114000)
+
+
+def test_the_named_speakers_statements_are_found(seed_candidates):
+    speakers = {c["speaker"]["name"] for c in seed_candidates}
+    assert {"Sabah Karhout", "Youssef al-Kilabi", "John Kerry"} <= speakers
+    karhout = next(c for c in seed_candidates if c["speaker"]["name"] == "Sabah Karhout")
+    assert karhout["speaker"]["mention"] == "the head of the Anbar provincial council, Sabah Karhout"
+    assert karhout["figures"][0]["vague_text"] == "a large number"
+    assert karhout["speaker"]["source_id"] == Source.objects.get(name="Sabah Karhout").pk
+
+
+def test_the_quote_carried_on_is_haimours(seed_candidates):
+    estimate = next(c for c in seed_candidates if c["text"].startswith('"We estimate'))
+    assert estimate["speaker"]["mention"] == "an Anbar spokesman, Muhannad Haimour"
+    assert estimate["quote"].startswith("We estimate that 500 people have been killed")
+
+
+def test_offsets_slice_the_input_to_the_stated_text(seed_candidates):
+    for candidate in seed_candidates:
+        assert SEED[candidate["start"] : candidate["end"]] == candidate["text"]
+        speaker = candidate["speaker"]
+        assert SEED[speaker["start"] : speaker["end"]] == speaker["mention"]
+        for figure in candidate["figures"]:
+            assert SEED[figure["start"] : figure["end"]] == figure["text"]
+
+
+def test_a_pronoun_is_resolved_but_keeps_its_mention():
+    text = "Governor Lena Ortiz toured the area.\nShe said as many as 40 people were missing."
+    (candidate,) = extract(text)
+    assert (candidate["speaker"]["mention"], candidate["speaker"]["name"]) == ("She", "Lena Ortiz")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Officials said between 10 and 15 people were injured.", ("range", 10, 15, "wounded")),
+        ("Police said 30 to 40 people were detained.", ("range", 30, 40, "arrested")),
+        ("Witnesses said dozens of villagers were killed.", ("vague", None, None, "killed")),
+        ("The mayor said twelve residents were missing.", ("exact", 12, 12, "missing")),
+        ("The agency said up to 25,000 people had fled.", ("at_most", None, 25000, "displaced")),
+        ("Medics said more than 200 were wounded.", ("more_than", 200, None, "wounded")),
+        ("Aid groups say an estimated 40,000 people were displaced.", ("approximately", 40000, 40000, "displaced")),
+    ],
+)
+def test_figure_forms(text, expected):
+    (candidate,) = extract(text)
+    figure = candidate["figures"][0]
+    assert (figure["qualifier"], figure["low"], figure["high"], figure["metric"]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The war has killed more than 300,000 people since it began in 2011.",
+        "The figures could not be independently confirmed.",
+        "The minister said the hospital would open in 2019.",
+        "Unemployment rose 4 percent, the statistics office said.",
+    ],
+)
+def test_unattributed_figures_years_and_percentages_are_not_claims(text):
+    assert not [c for c in extract(text) if c["figures"]]
+
+
+def test_dates_are_read_against_the_article_date():
+    text = "Officials said on Sunday that 20 people were killed in April."
+    (candidate,) = extract(text, published=date(2015, 5, 18))
+    assert candidate["said_on"] == "2015-05-17"
+    figure = candidate["figures"][0]
+    assert (figure["period_start"], figure["period_end"]) == ("2015-04-01", "2015-04-30")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text())
+def test_the_extractor_never_raises_and_offsets_always_slice(text):
+    for candidate in extract(text):
+        assert text[candidate["start"] : candidate["end"]] == candidate["text"]
+        assert text[candidate["speaker"]["start"] : candidate["speaker"]["end"]] == candidate["speaker"]["mention"]
+
+
+NEWSY = st.lists(
+    st.sampled_from(
+        ['"', "“", "”", ",", ".", " said ", " according to ", "the officials", "At least 10", " police ", "\n",
+         "killed", "he", " told ", "Haimour", "al-", "—", "between 3 and", " 8,000 ", "dozens of", "é", "\x00"]
+    ),
+    max_size=60,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEWSY)
+def test_the_extractor_never_raises_on_news_shaped_noise(text):
+    for candidate in extract(text):
+        assert text[candidate["start"] : candidate["end"]] == candidate["text"]
+        for figure in candidate["figures"]:
+            assert text[figure["start"] : figure["end"]] == figure["text"]
+
+
+def test_extract_claims_prints_the_contract(seed, tmp_path):
+    out = StringIO()
+    call_command(
+        "extract_claims", str(Path(__file__).parent / "data" / "seed_article.txt"), published="2015-05-18", stdout=out
+    )
+    candidates = json.loads(out.getvalue())["candidates"]
+    assert candidates
+    for candidate in candidates:
+        assert {"text", "start", "end", "cue", "quote", "speaker", "figures"} <= set(candidate)
+        assert {"mention", "start", "end", "name", "source_id"} <= set(candidate["speaker"])
+        for figure in candidate["figures"]:
+            assert {"text", "qualifier", "low", "high", "metric", "population"} <= set(figure)
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"\x00\xff\xfe binary \x80 junk", "Mixed \u202e RTL \u0627\u0644 said 5 killed".encode()]
+)
+def test_extract_claims_reads_stdin_and_never_crashes(data):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "extract_claims", "-"], input=data, cwd=ROOT, capture_output=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "candidates" in json.loads(result.stdout)
+
+
+def test_extract_claims_refuses_a_bad_date_clearly(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("x")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "extract_claims", str(path), "--published", "18/05/2015"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0 and "--published" in result.stderr
+
+
+def test_the_evaluation_reports_precision_recall_and_speaker_accuracy():
+    out = StringIO()
+    call_command("evaluate_extractor", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["items"] >= 30
+    assert report["precision"] >= 0.85 and report["recall"] >= 0.75 and report["speaker_accuracy"] >= 0.9
+
+
+def test_a_wrong_speaker_lowers_speaker_accuracy(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({
+        "id": "x", "published": "2020-01-01", "text": "Police said 7 people were killed.",
+        "figures": [{"speaker": ["Somebody Else"], "metric": "killed", "qualifier": "exact", "low": 7, "high": 7}],
+    }) + "\n")  # fmt: skip
+    out = StringIO()
+    call_command("evaluate_extractor", str(gold), stdout=out)
+    report = json.loads(out.getvalue())
+    assert (report["precision"], report["recall"], report["speaker_accuracy"]) == (1.0, 1.0, 0.0)
