@@ -32,7 +32,7 @@ def corpus(megabytes: float) -> str:
     parts, size, n = [], 0, 0
     while size < megabytes * 1_000_000:
         n += 1
-        varied = re.sub(r"\d+", lambda m: str(int(m.group()) + n), base)
+        varied = re.sub(r"\d+", lambda m, n=n: str(int(m.group()) + n), base)
         parts.append(varied)
         size += len(varied.encode())
     return "\n\n".join(parts)
