@@ -30,7 +30,8 @@ def claim_reviewed(text: str) -> str:
 def claim_review(claim: Claim, request) -> dict:
     verdict = claim.published_verdicts[-1]
     value, name = RATINGS[Status(verdict.status)]
-    url = request.build_absolute_uri(reverse("api:claim-detail", args=[claim.pk]))
+    url = settings.CLAIMREVIEW_URL.format(id=claim.pk) if settings.CLAIMREVIEW_URL else None
+    url = url or request.build_absolute_uri(reverse("api:claim-detail", args=[claim.pk]))
     appearances = [_creative_work(a.document) for a in claim.appearances.all()]
     author = {"@type": "Organization", "name": settings.CLAIMREVIEW_PUBLISHER}
     if settings.CLAIMREVIEW_PUBLISHER_URL:
@@ -42,6 +43,8 @@ def claim_review(claim: Claim, request) -> dict:
     }
     if claim.said_on:
         item["datePublished"] = claim.said_on.isoformat()
+    elif appearances and "datePublished" in appearances[0]:
+        item["datePublished"] = appearances[0]["datePublished"]  # said no later than first reported
     if appearances:
         item["firstAppearance"] = appearances[0]
     return {

@@ -3,6 +3,8 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from claims.models import Appearance, Claim, Figure, Status
@@ -10,9 +12,13 @@ from sources.models import SourceAlias, canonical_url
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    pass
+    def filter(self, qs, value):
+        if value is not None and any(not code for code in value):
+            raise ValidationError({"status": ["Give status codes separated by commas, with none empty."]})
+        return super().filter(qs, value)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.Filter):
     """A database id: a whole number in the id range, or a 400."""
 
@@ -24,11 +30,9 @@ class IdFilter(django_filters.Filter):
 
 class ClaimFilter(django_filters.FilterSet):
     status = StatusInFilter(choices=Status.choices, help_text="Comma-separated status codes.")
-    speaker = django_filters.NumberFilter(field_name="speaker_id")
-    event = django_filters.NumberFilter(field_name="event_id")
-    outlet = django_filters.NumberFilter(
-        method="filter_outlet", help_text="Source id of an outlet the claim appears in."
-    )
+    speaker = IdFilter(field_name="speaker_id")
+    event = IdFilter(field_name="event_id")
+    outlet = IdFilter(method="filter_outlet", help_text="Source id of an outlet the claim appears in.")
     metric = django_filters.ChoiceFilter(choices=Figure.Metric.choices, method="filter_metric")
     document_url = django_filters.CharFilter(method="filter_document_url", help_text="An article URL, any spelling.")
     q = django_filters.CharFilter(method="search", help_text="Words in the text, quote or speaker names.")

@@ -252,7 +252,15 @@ def refresh_independence(evidence: QuerySet[Evidence]) -> int:
     changed = [e for e in evidence.select_related("claim__speaker") if e.store_independence()]
     Evidence.objects.bulk_update(changed, ["independent", "independence_code", "independence_reason"])
     _ensure_statuses_hold({e.claim_id for e in changed})
+    _show_changed({e.claim_id for e in changed}, "evidence rejudged")
     return len(changed)
+
+
+def _show_changed(claim_ids: Iterable[int], reason: str) -> None:
+    """Claims whose representation changed through something else (a source, a document,
+    an evidence item's independence): raise their version and put them on the change feed."""
+    for claim in Claim.objects.select_for_update(of=("self",)).filter(pk__in=set(claim_ids)).order_by("pk"):
+        _bump(claim, None, reason)
 
 
 def _ensure_statuses_hold(claim_ids: Iterable[int]) -> None:
@@ -275,6 +283,11 @@ def refresh_independence_around(*, sources: Iterable[Source] = (), documents: It
     for source in sources:
         related |= _tree_members(source)
     documents = list(documents)
+    sources = [s.pk if isinstance(s, Source) else s for s in sources]
+    shown = Claim.objects.filter(
+        Q(speaker__in=sources) | Q(appearances__chain__source__in=sources) | Q(appearances__document__in=documents)
+    ).values_list("pk", flat=True)
+    _show_changed(shown, "source or document edited")  # names, roles and titles appear in claims
     affected = Evidence.objects.filter(
         Q(claim__speaker__in=related)
         | Q(source__in=related)
@@ -384,10 +397,11 @@ def add_evidence(
     document: Document | None = None,
     source: Source | None = None,
     stated_on: date | None = None,
+    expected_version: int | None = None,
 ) -> Evidence:
     """Add supporting or contradicting evidence; its independence is computed, not given."""
     with transaction.atomic():
-        locked = _locked_claim(claim)
+        locked = _locked_claim(claim, expected_version)
         evidence = Evidence(
             claim=locked,
             stance=stance,

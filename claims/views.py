@@ -81,15 +81,22 @@ def claims_for_api():
     )
 
 
+CLAIM_ETAG = re.compile(r'^"v([0-9]{1,18})-[0-9a-f]{16}"$', re.ASCII)
+
+
 def expected_version(request) -> int | None:
-    """The claim version named by If-Match (an ETag of the claim, "v<version>-…"), if sent."""
+    """The claim version named by If-Match, which must be the claim's strong ETag
+    ("v<version>-<digest>") as last read; anything else is a failed precondition (412)."""
     header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
+    if header is None or header.strip() == "*":
         return None
-    match = re.search(r"\bv(\d+)\b", header)
-    if match is None:
-        raise ValidationError({"If-Match": ["Send the ETag of the claim as you last read it."]})
-    return int(match.group(1))
+    tags = [tag.strip() for tag in header.split(",")]
+    versions = [int(m.group(1)) for m in map(CLAIM_ETAG.match, tags) if m]
+    if not versions:
+        raise DjangoValidationError(
+            {"If-Match": DjangoValidationError("Send the claim's ETag as you last read it.", code="stale")}
+        )
+    return versions[0]
 
 
 def last_modified(response: Response, *moments) -> Response:
@@ -110,6 +117,30 @@ class OpaqueCursorPagination(CursorPagination):
         except Exception as exc:  # DRF answers a bad cursor with 404; it is bad input
             raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
 
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and (not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError({"page_size": [f"A whole number from 1 to {self.max_page_size}."]})
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError) as exc:
+            # A cursor that decodes but points nowhere sensible ("p=abc").
+            raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """An unknown ordering is a 400, not silently the default order."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [f.strip() for f in params.split(",")]
+            allowed = {f for name in view.ordering_fields for f in (name, f"-{name}")}
+            unknown = [f for f in fields if f not in allowed]
+            if unknown:
+                raise ValidationError({"ordering": [f"Order by one of: {', '.join(sorted(allowed))}."]})
+        return super().get_ordering(request, queryset, view)
+
 
 class ClaimPagination(OpaqueCursorPagination):
     ordering = ("-updated_at", "-id")
@@ -129,7 +160,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
 
     serializer_class = ClaimSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = ClaimFilter
     ordering_fields = ["updated_at", "created_at", "id"]
     ordering = ["-updated_at", "-id"]
@@ -189,10 +220,9 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         claim = get_object_or_404(Claim, pk=pk)
         data = EvidenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = expected_version(request)
-        if version is not None and version != claim.version:
-            raise DjangoValidationError({"version": DjangoValidationError("Stale claim version.", code="stale")})
-        evidence = services.add_evidence(claim=claim, added_by=request.user, **data.validated_data)
+        evidence = services.add_evidence(
+            claim=claim, added_by=request.user, expected_version=expected_version(request), **data.validated_data
+        )
         return Response(EvidenceItemSerializer(evidence).data, status=201)
 
     @extend_schema(

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    "claims.newsroom.EntityTagConditions",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -147,6 +148,8 @@ SPECTACULAR_SETTINGS = {
 # Who publishes the ClaimReview markup.
 CLAIMREVIEW_PUBLISHER = os.environ.get("CLAIMREVIEW_PUBLISHER", "Claim tracker desk")
 CLAIMREVIEW_PUBLISHER_URL = os.environ.get("CLAIMREVIEW_PUBLISHER_URL", "")
+# The public page of a fact-check, "{id}" standing for the claim's id; the API detail otherwise.
+CLAIMREVIEW_URL = os.environ.get("CLAIMREVIEW_URL", "")
 
 # Reverting from the history page would write around the services (a status, say).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -27,6 +27,8 @@ def canonical_url(url: str) -> str:
     and a trailing slash is folded. Other query parameters are kept exactly as written.
     Raises ValueError for anything that is not an absolute http(s) URL.
     """
+    if any(ord(c) < 32 or c == "\x7f" for c in url.strip()):
+        raise ValueError("A URL cannot hold control characters.")
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:

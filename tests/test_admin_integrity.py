@@ -49,7 +49,7 @@ def test_removing_an_appearance_goes_through_the_service(admin_client, displaced
     assert response.status_code == 302
     displaced_114000.refresh_from_db()
     assert not displaced_114000.appearances.exists()
-    assert displaced_114000.version == 3  # evidence added, appearance removed
+    assert displaced_114000.version == 4  # evidence added, appearance removed, evidence rejudged
     evidence.refresh_from_db()
     assert evidence.independence_code == "independent"  # Haimour no longer stands in its chain
 

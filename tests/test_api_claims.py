@@ -156,7 +156,31 @@ def test_cursor_pagination_walks_every_claim_once(api, seed):
         seen += [item["id"] for item in body["results"]]
         url = body["next"]
     assert sorted(seen) == sorted(Claim.objects.values_list("pk", flat=True))
-    assert api.get("/api/v1/claims/", {"page_size": 500}).json()["results"].__len__() == 12
+
+
+@pytest.mark.parametrize("size", ["0", "201", "abc", "٣"])
+def test_a_page_size_outside_1_to_200_is_a_400(api, seed, size):
+    response = api.get("/api/v1/claims/", {"page_size": size})
+    assert response.status_code == 400 and "page_size" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/sources/", {"cursor": "cD1hYmM="}),  # "p=abc": decodes, points nowhere
+        ("/api/v1/events/", {"cursor": "cD0xZTU="}),
+        ("/api/v1/claims/", {"cursor": "cD1nYXJiYWdl"}),
+        ("/api/v1/claims/", {"ordering": "bogus"}),
+        ("/api/v1/claims/", {"status": ","}),
+        ("/api/v1/claims/", {"speaker": "99999999999999999999999"}),
+        ("/api/v1/claims/", {"speaker": "1.5"}),
+        ("/api/v1/lookup/", {"url": "https://seed.invalid/a\x00b"}),
+    ],
+)
+def test_odd_input_is_a_400_naming_the_parameter(api, seed, path, params):
+    response = api.get(path, params)
+    assert response.status_code == 400
+    assert set(response.json()) & {*params, "url"}
 
 
 def test_query_count_is_the_same_at_page_sizes_10_and_200(api, seed, reviewer, hospital_director):
@@ -258,3 +282,32 @@ def test_documents_and_event_figures(api, killed_500):
     assert sorted(by_metric) == ["deployed", "displaced", "killed", "wounded"]
     assert sorted(f["low"] for f in by_metric["killed"]) == [5, 10, 500]
     assert {f["source"]["name"] for f in by_metric["killed"]} == {"officials", "Muhannad Haimour"}
+
+
+def test_if_modified_since_alone_never_answers_304(api, killed_500, reviewer):
+    first = api.get(f"/api/v1/claims/{killed_500.pk}/")
+    services.update_claim(claim=killed_500, user=reviewer, text="Changed within the same second.")
+    again = api.get(f"/api/v1/claims/{killed_500.pk}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200 and again.json()["text"] == "Changed within the same second."
+
+
+def test_a_renamed_speaker_reaches_the_feed_and_the_etag(api, admin_client, killed_500):
+    before = api.get(f"/api/v1/claims/{killed_500.pk}/")
+    cursor = api.get("/api/v1/changes/", {"page_size": 500}).json()["next_cursor"]
+    haimour = killed_500.speaker
+    url = f"/admin/sources/source/{haimour.pk}/change/"
+    from tests.conftest import admin_form_data
+
+    assert admin_client.post(url, admin_form_data(admin_client.get(url), name="Mohannad Haimour")).status_code == 302
+    changes = api.get("/api/v1/changes/", {"cursor": cursor}).json()["results"]
+    assert {c["claim"] for c in changes} >= {killed_500.pk} and {c["kind"] for c in changes} == {"updated"}
+    after = api.get(f"/api/v1/claims/{killed_500.pk}/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after.json()["speaker"]["name"] == "Mohannad Haimour"
+
+
+def test_claimreview_dates_an_undated_claim_by_its_first_report(api, seed, reviewer):
+    claim = seed_claim("Four nearly simultaneous")
+    assert claim.said_on is None
+    decide(claim, reviewer, "unconfirmed", "Officials only.")
+    item = api.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()["itemReviewed"]
+    assert item["datePublished"] == "2015-05-18"

@@ -183,3 +183,16 @@ def test_publishing_sets_the_status_newsrooms_see(client, desk, killed_500):
 def test_malformed_json_is_a_400(client, desk, seed):
     response = as_user(client, desk["rita"]).post("/api/v1/claims/", "{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("header", ['W/"v1-0123456789abcdef"', "v1", "garbage", '"v١-0123456789abcdef"'])
+def test_if_match_must_be_the_claims_strong_etag(client, desk, killed_500, header):
+    response = post(
+        as_user(client, desk["rita"]),
+        f"/api/v1/claims/{killed_500.pk}/verdicts/",
+        {"HTTP_IF_MATCH": header},
+        status="unconfirmed",
+        rationale="As AP.",
+    )
+    assert response.status_code == 412
+    assert not Verdict.objects.exists()
