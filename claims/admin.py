@@ -18,7 +18,18 @@ from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import charts, services
-from claims.models import Appearance, ChainLink, Claim, Event, Evidence, Figure, NewsroomKey, Status, Verdict
+from claims.models import (
+    Appearance,
+    Candidate,
+    ChainLink,
+    Claim,
+    Event,
+    Evidence,
+    Figure,
+    NewsroomKey,
+    Status,
+    Verdict,
+)
 from sources.models import Affiliation, Source
 
 STATUS_COLOURS = {
@@ -874,3 +885,41 @@ class NewsroomKeyAdmin(APIKeyModelAdmin):
     list_display = ["prefix", "name", "acts_as", "created", "expiry_date", "_has_expired", "revoked"]
     list_select_related = ["acts_as"]
     fields = ["name", "acts_as", "expiry_date", "revoked", "prefix"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(SimpleHistoryAdmin):
+    """Edit a candidate before accepting it on its article's review page."""
+
+    list_display = ["speaker_name", "short_text", "document", "state", "match_claim", "created_at"]
+    list_filter = ["state", "document"]
+    list_select_related = ["document", "match_claim"]
+    search_fields = ["text", "speaker_name", "speaker_mention"]
+    autocomplete_fields = ["speaker_source"]
+    fields = [
+        "document", "text", "quote", "speaker_mention", "speaker_name", "speaker_source", "said_on", "figures",
+        "match_claim", "match_reason", "state", "claim", "review_link",
+    ]  # fmt: skip
+    readonly_fields = ["document", "speaker_mention", "match_claim", "match_reason", "state", "claim", "review_link"]
+
+    @admin.display(description="Claim")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+    @admin.display(description="")
+    def review_link(self, obj):
+        return format_html(
+            '<a class="button" href="{}#candidate-{}">Back to the article to accept or reject</a>',
+            reverse("admin:sources_document_candidates", args=[obj.document_id]),
+            obj.pk,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.state == Candidate.State.PENDING)
+
+    def response_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:sources_document_candidates", args=[obj.document_id]))

@@ -25,6 +25,7 @@ _REVIEWER_PERMISSIONS = {
         "figure": ["view", "add", "change", "delete"],
         "evidence": ["view", "add", "delete"],
         "verdict": ["view", "add"],
+        "candidate": ["view", "change"],
     },
 }
 
@@ -66,7 +67,11 @@ def sync_desk_groups(apps) -> None:
     Permission = apps.get_model("auth", "Permission")
     for name, wanted in DESK_GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
+        # A migration that runs before a model exists grants what exists then; a later one
+        # (claims 0004 and on) calls this again and grants the rest.
         permissions = [
-            Permission.objects.get(content_type__app_label=app, codename=codename) for app, codename in sorted(wanted)
+            p
+            for p in Permission.objects.select_related("content_type")
+            if (p.content_type.app_label, p.codename) in wanted
         ]
         group.permissions.set(permissions)

@@ -17,8 +17,11 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from claims import intake
+from claims.extraction import attribution
 from claims.models import (
     Appearance,
+    Candidate,
     ChainLink,
     ChangeSequence,
     Claim,
@@ -29,7 +32,7 @@ from claims.models import (
     Status,
     Verdict,
 )
-from sources.models import Affiliation, Document, Source, text_sha256
+from sources.models import Affiliation, Document, Source, canonical_url, text_sha256
 
 UNCONDITIONAL_STATUSES = (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED)
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
@@ -151,6 +154,7 @@ def record_claim(
     event: Event | None = None,
     figures: Iterable[dict] = (),
     appearances: Iterable[dict] = (),
+    machine_suggested: bool = False,
 ) -> Claim:
     """Record a claim as made, unreviewed, with its figures and where it appears.
 
@@ -166,6 +170,7 @@ def record_claim(
         said_on=said_on,
         event=event,
         created_by=user,
+        machine_suggested=machine_suggested,
     )
     claim.full_clean()
     with transaction.atomic():
@@ -488,3 +493,134 @@ def publish_verdict(*, verdict: Verdict, editor: AbstractBaseUser, expected_vers
             change=ClaimChange.Kind.STATUS_PUBLISHED,
         )
     return verdict
+
+
+def import_article(
+    *,
+    url: str,
+    outlet: Source,
+    title: str,
+    text: str,
+    user,
+    published_at: datetime | None = None,
+    byline: str = "",
+    language: str = "en",
+) -> tuple[Document, str, list[Candidate]]:
+    """Store an article and the candidate claims the extractor finds in it.
+
+    Returns the document, what happened ("created", "unchanged" or "text changed") and the new
+    candidates. Re-importing the same text changes nothing; a changed text is kept as the new
+    snapshot, flagged, and extracted again.
+    """
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(url=canonical_url(url)).first()
+        if document is None:
+            document = record_document(
+                url=url, outlet=outlet, title=title, text=text, byline=byline,
+                published_at=published_at, language=language, user=user,
+            )  # fmt: skip
+            outcome = "created"
+        elif document.text_matches(text):
+            return document, "unchanged", []
+        else:
+            document.previous_text_sha256 = document.text_sha256
+            document.text = text
+            document.text_changed_at = timezone.now()
+            save_document(document=document, user=user, reason="text changed on re-import")
+            document.candidates.filter(state=Candidate.State.PENDING).delete()  # their offsets no longer hold
+            outcome = "text changed"
+        candidates = [_candidate(document, found) for found in intake.candidates_for(document)]
+    return document, outcome, candidates
+
+
+def _candidate(document: Document, found: dict) -> Candidate:
+    speaker = found["speaker"]
+    match, reason = intake.known_claim(
+        text=found["text"], quote=found["quote"] or "", speaker_id=speaker["source_id"], figures=found["figures"]
+    )
+    candidate = Candidate(
+        document=document,
+        text=found["text"],
+        start=found["start"],
+        end=found["end"],
+        cue=(found["cue"] or "")[:40],
+        quote=found["quote"] or "",
+        said_on=found.get("said_on"),
+        speaker_mention=speaker["mention"][:300],
+        speaker_name=speaker["name"][:200] or speaker["mention"][:200],
+        speaker_source_id=speaker["source_id"],
+        speaker_start=speaker["start"],
+        speaker_end=speaker["end"],
+        figures=found["figures"],
+        match_claim=match,
+        match_reason=reason[:300],
+    )
+    candidate.save()
+    return candidate
+
+
+def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None) -> Claim:
+    """Accept a candidate: a new appearance of the known claim it repeats, or a new claim
+    (unreviewed, machine-suggested) with its figures, appearance and, if needed, its speaker."""
+    with transaction.atomic():
+        candidate = Candidate.objects.select_for_update().select_related("document").get(pk=candidate.pk)
+        if candidate.state != Candidate.State.PENDING:
+            raise ValidationError(f"This candidate was already {candidate.get_state_display()}.", code="reviewed")
+        for field, value in (edits or {}).items():
+            setattr(candidate, field, value)
+        appearance = {
+            "document": candidate.document,
+            "excerpt": candidate.document.text[candidate.start : candidate.end],
+            "start": candidate.start,
+            "end": candidate.end,
+            "speaker_role": candidate.speaker_mention,
+        }
+        if candidate.match_claim_id and not (edits or {}).get("as_new"):
+            claim = candidate.match_claim
+            if not claim.appearances.filter(document=candidate.document, start=candidate.start).exists():
+                record_appearance(claim=claim, user=user, **appearance)
+            candidate.state = Candidate.State.MERGED
+        else:
+            speaker = candidate.speaker_source or _proposed_source(candidate)
+            claim = record_claim(
+                speaker=speaker,
+                text=candidate.text,
+                quote=candidate.quote,
+                kind=Claim.Kind.FIGURE if candidate.figures else Claim.Kind.STATEMENT,
+                described_as=candidate.speaker_mention[:300],
+                said_on=candidate.said_on,
+                user=user,
+                figures=[intake.figure_fields(f) for f in candidate.figures],
+                appearances=[appearance],
+                machine_suggested=True,
+            )
+            candidate.state = Candidate.State.ACCEPTED
+        candidate.claim, candidate.reviewed_by, candidate.reviewed_at = claim, user, timezone.now()
+        _audit(candidate, user, candidate.state).save()
+    return claim
+
+
+def _proposed_source(candidate: Candidate) -> Source:
+    """The speaker the reviewer accepts along with the claim: a proper name is a person, or an
+    organization when it reads like one ("Red Crescent"); a description is an unnamed speaker."""
+    name = candidate.speaker_name
+    if not attribution.is_name(name):
+        kind = Source.Kind.UNNAMED
+    elif attribution.SPEAKER_NOUNS.search(name):
+        kind = Source.Kind.ORGANIZATION
+    else:
+        kind = Source.Kind.PERSON
+    source = Source(kind=kind, name=name)
+    source.full_clean()
+    source.save()
+    return source
+
+
+def reject_candidate(*, candidate: Candidate, user) -> Candidate:
+    with transaction.atomic():
+        candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.state != Candidate.State.PENDING:
+            raise ValidationError(f"This candidate was already {candidate.get_state_display()}.", code="reviewed")
+        candidate.state, candidate.reviewed_by, candidate.reviewed_at = Candidate.State.REJECTED, user, timezone.now()
+        _audit(candidate, user, "rejected").save()
+    return candidate

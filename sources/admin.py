@@ -1,16 +1,54 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
 from claims.admin import ServiceRefusalMixin, claims_with_status
-from claims.models import Claim
+from claims.models import Candidate, Claim
 from sources.models import Affiliation, Document, Source, SourceAlias
 
 
 class SourceAliasInline(admin.TabularInline):
     model = SourceAlias
     extra = 1
+
+
+class ImportArticleForm(forms.Form):
+    url = forms.URLField(assume_scheme="https", max_length=2000)
+    outlet = forms.ModelChoiceField(queryset=Source.objects.filter(kind=Source.Kind.OUTLET))
+    title = forms.CharField(max_length=500)
+    published_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM, or just the date.")
+    byline = forms.CharField(max_length=300, required=False)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 20, "cols": 100}), max_length=2_000_000)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if "\x00" in text:
+            raise forms.ValidationError("The text holds NUL bytes: paste it as plain text.")
+        return text
+
+
+def highlight(text: str, candidates) -> str:
+    """The article, escaped, with each candidate's span marked (overlaps: the earlier one wins)."""
+    pieces, position = [], 0
+    for c in sorted(candidates, key=lambda c: (c.start, c.end)):
+        if c.start < position:
+            continue
+        pieces += [
+            escape(text[position : c.start]),
+            format_html('<mark id="span-{}">{}</mark>', c.pk, text[c.start : c.end]),
+        ]
+        position = c.end
+    pieces.append(escape(text[position:]))
+    return mark_safe("".join(str(p) for p in pieces))
 
 
 class AffiliationInlineFormSet(forms.BaseInlineFormSet):
@@ -109,7 +147,7 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     search_fields = ["title", "url", "byline"]
     list_select_related = ["outlet"]
     autocomplete_fields = ["outlet", "republished_from"]
-    readonly_fields = ["text_sha256", "claims_here", "created_at", "updated_at"]
+    readonly_fields = ["text_sha256", "previous_text_sha256", "text_changed_at", "candidates_link", "claims_here"]
     fields = [
         "url",
         "outlet",
@@ -130,6 +168,91 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         if obj.pk is None:
             return "-"
         return claims_with_status(Claim.objects.filter(appearances__document=obj).distinct().order_by("pk"))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="sources_document_import"),
+            path("<int:object_id>/candidates/", wrap(self.candidates_view), name="sources_document_candidates"),
+            path(
+                "<int:object_id>/candidates/<int:candidate_id>/<str:decision>/",
+                wrap(require_POST(self.decide_view)),
+                name="sources_document_candidate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportArticleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                document, outcome, candidates = services.import_article(
+                    url=data["url"], outlet=data["outlet"], title=data["title"], text=data["text"],
+                    published_at=data["published_at"], byline=data["byline"], user=request.user,
+                )  # fmt: skip
+            except ValidationError as refusal:
+                for field, errors in refusal.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                if outcome == "unchanged":
+                    self.message_user(request, "This article is already here with the same text: nothing changed.")
+                else:
+                    self.message_user(request, f"Article {outcome}: {len(candidates)} candidate claim(s) to review.")
+                return HttpResponseRedirect(reverse("admin:sources_document_candidates", args=[document.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": "Import article", "form": form}
+        return TemplateResponse(request, "admin/sources/document/import.html", context)
+
+    def candidates_view(self, request, object_id):
+        document = get_object_or_404(Document, pk=object_id)
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        candidates = list(document.candidates.select_related("speaker_source", "match_claim", "claim"))
+        pending = [c for c in candidates if c.state == Candidate.State.PENDING]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Candidates in “{document}”",
+            "document": document,
+            "pending": pending,
+            "reviewed": [c for c in candidates if c.state != Candidate.State.PENDING],
+            "highlighted": highlight(document.text, pending),
+        }
+        return TemplateResponse(request, "admin/sources/document/candidates.html", context)
+
+    def decide_view(self, request, object_id, candidate_id, decision):
+        candidate = get_object_or_404(Candidate, pk=candidate_id, document_id=object_id)
+        if not request.user.has_perm("claims.add_claim"):
+            raise PermissionDenied
+        try:
+            if decision == "accept":
+                claim = services.accept_candidate(candidate=candidate, user=request.user)
+                self.message_user(
+                    request, f"Accepted: “{claim}” ({(candidate.match_claim and 'new appearance') or 'new claim'})."
+                )
+            elif decision == "reject":
+                services.reject_candidate(candidate=candidate, user=request.user)
+                self.message_user(request, "Rejected.")
+            else:
+                raise Http404
+        except ValidationError as refusal:
+            for message in refusal.messages:
+                self.message_user(request, f"Not done: {message}", messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:sources_document_candidates", args=[object_id]))
+
+    @admin.display(description="Candidates")
+    def candidates_link(self, obj):
+        if obj.pk is None:
+            return "-"
+        pending = obj.candidates.filter(state=Candidate.State.PENDING).count()
+        return format_html(
+            '<a href="{}">{} candidate claim(s) waiting for review</a>{}',
+            reverse("admin:sources_document_candidates", args=[obj.pk]),
+            pending,
+            format_html(" — the text changed on {}", obj.text_changed_at) if obj.text_changed_at else "",
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is None:  # the desk pastes an article here

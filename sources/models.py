@@ -318,6 +318,15 @@ class Document(models.Model):
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag, e.g. en, ar.")
     text = models.TextField(blank=True, help_text="The text as retrieved; claim offsets point into it.")
     text_sha256 = models.CharField("text SHA-256", max_length=64)  # set by claims.services, read-only in admin
+    previous_text_sha256 = models.CharField(
+        "previous text SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="The snapshot's hash before its text last changed.",
+    )
+    text_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a re-import found the article's text changed."
+    )
     republished_from = models.ForeignKey(
         "self",
         null=True,

@@ -47,6 +47,7 @@ TITLES = {
     "acting", "former", "grand", "ayatollah", "sheikh", "king", "queen", "prince", "pope", "judge", "justice",
     "nurse", "doctor", "dr", "professor", "prof.", "officer", "inspector", "detective", "aid", "worker", "bishop",
     "imam", "rabbi", "father", "sister", "brother", "coach", "chairman", "chairwoman", "director", "lawyer",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
     "the", "a", "an", "iraqi", "american", "british", "syrian", "afghan", "police", "army",
 }  # fmt: skip
 CLAUSE_STOP = {
@@ -76,17 +77,17 @@ def name_in(mention: str) -> tuple[str, bool]:
     Sabah Karhout"), or the description itself when it names no one ("a provincial official")."""
     parts = [clean(p) for p in re.split(r",\s*", mention) if clean(p)]
     for part in parts:
-        if _is_name(part):
+        if is_name(part):
             return _strip_titles(part), True
     runs = [run.group() for run in NAME_RUN.finditer(mention)]
     for run in reversed(runs):
         name = _strip_titles(run)
-        if name and _is_name(name) and name.lower() not in TITLES:
+        if name and is_name(name) and name.lower() not in TITLES:
             return name, True
     return _strip_article(clean(mention)), False
 
 
-def _is_name(text: str) -> bool:
+def is_name(text: str) -> bool:
     tokens = text.split()
     if not tokens or len(tokens) > 6:
         return False
@@ -138,12 +139,12 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
         return None
     start = clause_start + cut + 1 + last_piece.rfind(words)
     whole_piece = words == last_piece.strip()
-    if whole_piece and cut > 0 and segment[cut] == "," and not _is_name(words):
+    if whole_piece and cut > 0 and segment[cut] == "," and not is_name(words):
         # An appositive: "Youssef al-Kilabi, a spokesman for ..." or "Kerry, traveling through ...".
         before = segment[:cut]
         previous_cut = max(before.rfind(","), before.rfind('"'), before.rfind("“"), before.rfind("”"))
         previous = before[previous_cut + 1 :]
-        if _is_name(clean(previous)):
+        if is_name(clean(previous)):
             start = clause_start + previous_cut + 1 + (len(previous) - len(previous.lstrip()))
     return start, clause_start + len(segment)
 
@@ -171,7 +172,9 @@ def speaker_after(text: str, cue_end: int, clause_end: int, up_to_comma: bool = 
     body = re.split(r"[;!?]\s|[;!?]$|\.$|,?\s(?:that|who|which|because|while|as|after|when)\s", body)[0]
     body = re.sub(r"[,\s]+(?:on|in|late|early|last)\s+\w+(?:\s+\w+)?$", "", body)
     time = TIME_WORDS.match(body)
-    if time and time.end() < len(body):
+    if time and time.end() >= len(body.rstrip(" ,.")):
+        return None  # "..., said on Tuesday": no speaker after the cue
+    if time:
         lead += time.end()
         body = body[time.end() :]
     body = body.rstrip(" ,.")
