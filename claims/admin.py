@@ -27,6 +27,7 @@ from claims.models import (
     Evidence,
     Figure,
     NewsroomKey,
+    RatingMap,
     Status,
     Verdict,
 )
@@ -923,3 +924,13 @@ class CandidateAdmin(SimpleHistoryAdmin):
 
     def response_change(self, request, obj):
         return HttpResponseRedirect(reverse("admin:sources_document_candidates", args=[obj.document_id]))
+
+
+@admin.register(RatingMap)
+class RatingMapAdmin(SimpleHistoryAdmin):
+    """Map other desks' ratings to our statuses; unmapped ones wait here, never guessed."""
+
+    list_display = ["rating", "status", "first_seen"]
+    list_editable = ["status"]
+    list_filter = [("status", admin.EmptyFieldListFilter), "status"]
+    search_fields = ["rating"]

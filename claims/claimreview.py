@@ -27,11 +27,14 @@ def claim_reviewed(text: str) -> str:
     return text if len(text) < 75 else text[:73].rstrip() + "…"
 
 
-def claim_review(claim: Claim, request) -> dict:
+def claim_review(claim: Claim, request=None) -> dict:
+    """The markup for the claim's latest published verdict (claim.published_verdicts, prefetched).
+    Without a request, absolute URLs start from SITE_URL."""
     verdict = claim.published_verdicts[-1]
     value, name = RATINGS[Status(verdict.status)]
     url = settings.CLAIMREVIEW_URL.format(id=claim.pk) if settings.CLAIMREVIEW_URL else None
-    url = url or request.build_absolute_uri(reverse("api:claim-detail", args=[claim.pk]))
+    path = reverse("api:claim-detail", args=[claim.pk])
+    url = url or (request.build_absolute_uri(path) if request else settings.SITE_URL.rstrip("/") + path)
     appearances = [_creative_work(a.document) for a in claim.appearances.all()]
     author = {"@type": "Organization", "name": settings.CLAIMREVIEW_PUBLISHER}
     if settings.CLAIMREVIEW_PUBLISHER_URL:

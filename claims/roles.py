@@ -26,6 +26,7 @@ _REVIEWER_PERMISSIONS = {
         "evidence": ["view", "add", "delete"],
         "verdict": ["view", "add"],
         "candidate": ["view", "change"],
+        "ratingmap": ["view", "change"],
     },
 }
 

@@ -29,6 +29,7 @@ from claims.models import (
     Event,
     Evidence,
     Figure,
+    RatingMap,
     Status,
     Verdict,
 )
@@ -624,3 +625,90 @@ def reject_candidate(*, candidate: Candidate, user) -> Candidate:
         candidate.state, candidate.reviewed_by, candidate.reviewed_at = Candidate.State.REJECTED, user, timezone.now()
         _audit(candidate, user, "rejected").save()
     return candidate
+
+
+STANCE_OF = {
+    Status.CONFIRMED: Evidence.Stance.SUPPORTS,
+    Status.DISPUTED: Evidence.Stance.CONTRADICTS,
+    Status.FALSE: Evidence.Stance.CONTRADICTS,
+}
+
+
+def import_claim_reviews(*, reviews: list[dict], user) -> dict:
+    """Bring in other desks' fact-checks: each becomes a claim (the claimant its speaker), the
+    external review a document and evidence, and its mapped rating a proposed verdict.
+
+    Ratings not yet mapped are added to the rating map for a reviewer; their reviews are kept
+    without evidence or verdict until then, and importing again completes them. Importing the
+    same reviews twice changes nothing.
+    """
+    report = {"claims": 0, "evidence": 0, "verdicts": 0, "unmapped": set(), "skipped": [], "refused": []}
+    for number, review in enumerate(reviews, start=1):
+        if not review["text"] or not review["url"]:
+            report["skipped"].append(f"review {number}: needs the claim's text and the review's URL")
+            continue
+        try:
+            with transaction.atomic():
+                _import_review(review, user, report)
+        except ValidationError as exc:
+            report["skipped"].append(f"review {number}: {' '.join(exc.messages)}")
+    report["unmapped"] = sorted(report["unmapped"])
+    return report
+
+
+def _import_review(review: dict, user, report: dict) -> None:
+    speaker = _source_named(review["claimant"] or "unknown claimant", default_kind=Source.Kind.UNNAMED)
+    claim = Claim.objects.filter(speaker=speaker, text=review["text"]).first()
+    if claim is None:
+        claim = record_claim(speaker=speaker, text=review["text"], said_on=review["claim_date"], user=user)
+        report["claims"] += 1
+    publisher = _source_named(
+        review["publisher"] or review["site"] or "unknown publisher", default_kind=Source.Kind.OUTLET
+    )
+    if publisher.kind != Source.Kind.OUTLET:
+        publisher = Source.objects.get_or_create(kind=Source.Kind.OUTLET, name=publisher.name)[0]
+    document = Document.objects.for_url(review["url"]).first() or record_document(
+        url=review["url"],
+        outlet=publisher,
+        title=review["title"] or review["text"][:500],
+        language=review["language"],
+        published_at=_midnight(review["review_date"]),
+        user=user,
+    )
+    rating, _ = RatingMap.objects.get_or_create(rating=RatingMap.fold(review["rating"] or "(no rating)"))
+    if not rating.status:
+        report["unmapped"].add(rating.rating)
+        return
+    status = Status(rating.status)
+    rationale = f"{publisher.name} rated it “{review['rating']}”: {document.url}"
+    if status in STANCE_OF and not claim.evidence.filter(document=document).exists():
+        add_evidence(claim=claim, stance=STANCE_OF[status], note=rationale, added_by=user, document=document)
+        report["evidence"] += 1
+    if claim.verdicts.filter(rationale=rationale).exists():
+        return
+    if user is None:
+        report["refused"].append(f"“{claim}”: a verdict needs a desk member to propose it")
+        return
+    try:
+        with transaction.atomic():
+            propose_verdict(claim=claim, status=status, rationale=rationale, reviewer=user)
+        report["verdicts"] += 1
+    except ValidationError as exc:
+        report["refused"].append(f"“{claim}”: {' '.join(exc.messages)}")
+
+
+def _source_named(name: str, default_kind: str) -> Source:
+    found = Source.objects.matching(name).first()
+    if found is not None:
+        return found
+    kind = default_kind
+    if default_kind == Source.Kind.UNNAMED and attribution.is_name(name):
+        kind = Source.Kind.ORGANIZATION if attribution.SPEAKER_NOUNS.search(name) else Source.Kind.PERSON
+    source = Source(kind=kind, name=name[:200])
+    source.full_clean()
+    source.save()
+    return source
+
+
+def _midnight(day: date | None):
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())) if day else None

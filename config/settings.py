@@ -148,6 +148,8 @@ SPECTACULAR_SETTINGS = {
 # Who publishes the ClaimReview markup.
 CLAIMREVIEW_PUBLISHER = os.environ.get("CLAIMREVIEW_PUBLISHER", "Claim tracker desk")
 CLAIMREVIEW_PUBLISHER_URL = os.environ.get("CLAIMREVIEW_PUBLISHER_URL", "")
+# Where this tracker is served, for absolute URLs made outside a request (exports).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # The public page of a fact-check, "{id}" standing for the claim's id; the API detail otherwise.
 CLAIMREVIEW_URL = os.environ.get("CLAIMREVIEW_URL", "")
 
