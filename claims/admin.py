@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -17,7 +17,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import charts, services
+from claims import charts, csv_exchange, services
 from claims.models import (
     Appearance,
     Candidate,
@@ -274,6 +274,25 @@ class VerdictProposalForm(forms.Form):
         self.fields["superseded_by"].queryset = Claim.objects.filter(speaker=claim.speaker).exclude(pk=claim.pk)
 
 
+class CsvImportForm(forms.Form):
+    file = forms.FileField(help_text="UTF-8 CSV with a header row; see the columns below.")
+
+    MAX_BYTES = 20_000_000
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError({"file": "The file is over 20 MB: split it."})
+        try:
+            cleaned["text"] = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": "The file is not UTF-8 text."}) from None
+        return cleaned
+
+
 class BulkVerdictForm(forms.Form):
     status = forms.ChoiceField(
         choices=[(s.value, s.label) for s in Status if s not in (Status.UNREVIEWED, Status.SUPERSEDED)]
@@ -373,6 +392,7 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     inlines = [FigureInline, AppearanceInline, EvidenceInline, NewEvidenceInline, VerdictInline]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 90})}}
     change_form_template = "admin/claims/claim/change_form.html"
+    change_list_template = "admin/claims/claim/change_list.html"
     actions = ["assign_to_me", "assign_to_reviewer", "unassign", "propose_verdict"]
 
     def get_queryset(self, request):
@@ -522,6 +542,8 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("export-csv/", wrap(self.export_csv_view), name="claims_claim_export_csv"),
+            path("import-csv/", wrap(self.import_csv_view), name="claims_claim_import_csv"),
             path(
                 "<path:object_id>/propose-verdict/",
                 wrap(self.propose_verdict_view),
@@ -534,6 +556,40 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def export_csv_view(self, request):
+        """The queue as it is filtered and searched now, as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        response = HttpResponse(
+            csv_exchange.export_csv(changelist.get_queryset(request)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+        return response
+
+    def import_csv_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            report = csv_exchange.import_csv(form.cleaned_data["text"], user=request.user)
+            self.message_user(
+                request,
+                f"{report['created']} claim(s) recorded, {report['duplicates']} already here, "
+                f"{len(report['errors'])} row(s) refused.",
+                messages.WARNING if report["errors"] else messages.SUCCESS,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import claims from CSV",
+            "form": form,
+            "report": report,
+            "columns": csv_exchange.COLUMNS,
+        }
+        return TemplateResponse(request, "admin/claims/claim/import_csv.html", context)
 
     def has_propose_permission(self, request):
         return request.user.has_perm("claims.add_verdict")
