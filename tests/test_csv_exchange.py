@@ -85,3 +85,8 @@ def test_a_file_that_is_not_utf8_is_refused(admin_client, seed):
     data = {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00t\x00e", content_type="text/csv")}
     response = admin_client.post("/admin/claims/claim/import-csv/", data)
     assert "not UTF-8" in response.content.decode()
+
+
+def test_a_file_without_the_needed_columns_is_refused_whole(admin_client, seed):
+    response = upload(admin_client, "this is not,a claims file\n1,2\n")
+    assert "line 1: the header needs the columns speaker, text" in response.content.decode()

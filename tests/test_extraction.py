@@ -202,3 +202,17 @@ def test_a_wrong_speaker_lowers_speaker_accuracy(tmp_path):
     call_command("evaluate_extractor", str(gold), stdout=out)
     report = json.loads(out.getvalue())
     assert (report["precision"], report["recall"], report["speaker_accuracy"]) == (1.0, 1.0, 0.0)
+
+
+def test_a_huge_input_is_handled_in_one_pass():
+    text = (SEED + "\n") * 300  # about 1.5 MB
+    candidates = extract(text)
+    assert len(candidates) >= 300 * 10
+    last = candidates[-1]
+    assert text[last["start"] : last["end"]] == last["text"]
+
+
+def test_right_to_left_and_odd_unicode_keep_their_offsets():
+    text = "\u200f\u0627\u0644\u0645\u062a\u062d\u062f\u062b said 7 people were killed.\u202e\nOfficials said 3 were wounded \U0001f600."
+    for candidate in extract(text):
+        assert text[candidate["start"] : candidate["end"]] == candidate["text"]
