@@ -213,6 +213,9 @@ def test_a_huge_input_is_handled_in_one_pass():
 
 
 def test_right_to_left_and_odd_unicode_keep_their_offsets():
-    text = "\u200f\u0627\u0644\u0645\u062a\u062d\u062f\u062b said 7 people were killed.\u202e\nOfficials said 3 were wounded \U0001f600."
+    text = (
+        "\u200f\u0627\u0644\u0645\u062a\u062d\u062f\u062b said 7 people were killed.\u202e\n"
+        "Officials said 3 were wounded \U0001f600."
+    )
     for candidate in extract(text):
         assert text[candidate["start"] : candidate["end"]] == candidate["text"]
