@@ -368,6 +368,7 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         MetricFilter,
         IndependentSupportFilter,
         ("said_on", admin.DateFieldListFilter),
+        "machine_suggested",
     ]
     search_fields = [
         "text",
@@ -382,11 +383,16 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     autocomplete_fields = ["speaker", "event"]  # assignees: a plain list of desk members
-    readonly_fields = ["current_status", "proposal", "superseded_by", "version", "created_at", "updated_at"]
+    readonly_fields = [
+        "current_status", "proposal", "superseded_by", "version", "machine_suggested", "created_at", "updated_at",
+    ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["kind", "text", "quote", "expected_version"]}),
         ("Attribution", {"fields": ["speaker", "described_as", "said_on", "event"]}),
-        ("Verification", {"fields": ["current_status", "proposal", "superseded_by", "assigned_to", "version"]}),
+        (
+            "Verification",
+            {"fields": ["current_status", "proposal", "superseded_by", "assigned_to", "machine_suggested", "version"]},
+        ),
     ]
     form = ClaimAdminForm
     inlines = [FigureInline, AppearanceInline, EvidenceInline, NewEvidenceInline, VerdictInline]

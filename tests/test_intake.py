@@ -180,3 +180,10 @@ def test_the_import_page_refuses_nul_bytes(client, desk_reviewer, seed):
     assert response.status_code == 200
     assert re.search("NUL|null characters", response.content.decode(), re.IGNORECASE)
     assert not Document.objects.filter(url="https://news.example/x").exists()
+
+
+def test_machine_suggested_claims_can_be_found_in_the_queue(admin_client, db, reviewer):
+    _, _, candidates = import_(ARTICLE, user=reviewer)
+    services.accept_candidate(candidate=candidates[0], user=reviewer)
+    response = admin_client.get("/admin/claims/claim/", {"machine_suggested__exact": "1"})
+    assert [c.speaker.name for c in response.context["cl"].result_list] == ["Amal Nasser"]
