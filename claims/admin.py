@@ -950,9 +950,29 @@ class NewsroomKeyAdmin(APIKeyModelAdmin):
     fields = ["name", "acts_as", "expiry_date", "revoked", "prefix"]
 
 
+class CandidateForm(forms.ModelForm):
+    class Meta:
+        model = Candidate
+        fields = ["text", "quote", "speaker_name", "speaker_source", "said_on", "figures"]
+
+    def clean_figures(self):
+        figures = self.cleaned_data["figures"]
+        if not isinstance(figures, list) or not all(isinstance(f, dict) for f in figures):
+            raise ValidationError("A JSON list of figures, each an object.")
+        for number, figure in enumerate(figures, start=1):
+            if (
+                figure.get("metric") not in Figure.Metric.values
+                or figure.get("qualifier") not in Figure.Qualifier.values
+            ):
+                raise ValidationError(f"Figure {number}: give a known metric and qualifier.")
+        return figures
+
+
 @admin.register(Candidate)
 class CandidateAdmin(SimpleHistoryAdmin):
     """Edit a candidate before accepting it on its article's review page."""
+
+    form = CandidateForm
 
     list_display = ["speaker_name", "short_text", "document", "state", "match_claim", "created_at"]
     list_filter = ["state", "document"]

@@ -8,7 +8,7 @@ def reviews_in(data) -> list[dict]:
     """Each review as {text, claimant, claim_date, publisher, site, url, title, review_date,
     rating, language}. Raises ValueError on a document that is neither format."""
     if isinstance(data, dict) and isinstance(data.get("claims"), list):
-        return [review for item in data["claims"] for review in _fact_check_tools(item)]
+        return [review for item in data["claims"] if isinstance(item, dict) for review in _fact_check_tools(item)]
     items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ValueError("Expected ClaimReview JSON-LD or Fact Check Tools claims:search JSON.")
@@ -36,7 +36,7 @@ def _claim_review(item: dict) -> dict:
     rating = item.get("reviewRating") if isinstance(item.get("reviewRating"), dict) else {}
     author = item.get("author") if isinstance(item.get("author"), dict) else {}
     return {
-        "text": str(item.get("claimReviewed") or reviewed.get("name") or "").strip(),
+        "text": str(item.get("claimReviewed") or reviewed.get("name") or "").strip()[:5000],
         "claimant": _name(reviewed.get("author")).strip(),
         "claim_date": _day(reviewed.get("datePublished")),
         "publisher": _name(author).strip(),
@@ -52,11 +52,11 @@ def _claim_review(item: dict) -> dict:
 def _fact_check_tools(item: dict) -> list[dict]:
     return [
         {
-            "text": str(item.get("text") or "").strip(),
+            "text": str(item.get("text") or "").strip()[:5000],
             "claimant": str(item.get("claimant") or "").strip(),
             "claim_date": _day(item.get("claimDate")),
             "publisher": _name(review.get("publisher")).strip(),
-            "site": str((review.get("publisher") or {}).get("site") or ""),
+            "site": str(review["publisher"].get("site") or "") if isinstance(review.get("publisher"), dict) else "",
             "url": str(review.get("url") or ""),
             "title": str(review.get("title") or item.get("text") or "")[:500],
             "review_date": _day(review.get("reviewDate")),

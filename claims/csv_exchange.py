@@ -30,7 +30,11 @@ COLUMNS = [
     "status",
     "figures",
 ]
-FIGURE_KEYS = ["metric", "qualifier", "low", "high", "population", "vague_text", "unit", "period_start", "period_end"]
+FIGURE_KEYS = [
+    "metric", "qualifier", "low", "high", "population", "vague_text", "unit", "unit_of",
+    "period_start", "period_end", "place", "note",
+]  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 10_000
 
 
@@ -43,13 +47,23 @@ def export_csv(claims) -> str:
             {key: _plain(getattr(f, key)) for key in FIGURE_KEYS if getattr(f, key) not in (None, "")}
             for f in claim.figures.all()
         ]
-        writer.writerow([
+        writer.writerow([_safe(value) for value in [
             claim.pk, claim.kind, claim.text, claim.quote, claim.speaker.name, claim.speaker.kind,
             claim.described_as, claim.said_on.isoformat() if claim.said_on else "",
             claim.event.name if claim.event else "", claim.status,
             json.dumps(figures, ensure_ascii=False) if figures else "",
-        ])  # fmt: skip
+        ]])  # fmt: skip
     return out.getvalue()
+
+
+def _safe(value):
+    """A cell a spreadsheet will not run as a formula: "=HYPERLINK(...)" is written as "'=HYPERLINK(...)"."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else value
+
+
+def _unsafe(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_START) else text
 
 
 def _plain(value):
@@ -87,7 +101,7 @@ def import_csv(text: str, user) -> dict:
 
 def _import_row(row: dict, user) -> bool:
     def cell(name):
-        return (row.get(name) or "").strip()
+        return _unsafe((row.get(name) or "").strip())
 
     if "\x00" in "".join(str(v) for v in row.values() if v):
         raise ValidationError({"row": "holds a NUL byte"})
@@ -108,8 +122,10 @@ def _import_row(row: dict, user) -> bool:
     event = None
     if cell("event"):
         event = Event.objects.filter(name=cell("event")).first()
-        if event is None:
-            raise ValidationError({"event": f"no event is called “{cell('event')}”"})
+        if event is None:  # another desk's event: recorded by name, for a reviewer to complete
+            event = Event(name=cell("event")[:200])
+            event.full_clean()
+            event.save()
     try:
         said_on = date.fromisoformat(cell("said_on")) if cell("said_on") else None
     except ValueError:

@@ -513,8 +513,12 @@ def import_article(
     candidates. Re-importing the same text changes nothing; a changed text is kept as the new
     snapshot, flagged, and extracted again.
     """
+    try:
+        url = canonical_url(url)
+    except ValueError as exc:
+        raise ValidationError({"url": str(exc)}) from exc
     with transaction.atomic():
-        document = Document.objects.select_for_update().filter(url=canonical_url(url)).first()
+        document = Document.objects.select_for_update().filter(url=url).first()
         if document is None:
             document = record_document(
                 url=url, outlet=outlet, title=title, text=text, byline=byline,
@@ -529,15 +533,33 @@ def import_article(
             document.text_changed_at = timezone.now()
             save_document(document=document, user=user, reason="text changed on re-import")
             document.candidates.filter(state=Candidate.State.PENDING).delete()  # their offsets no longer hold
+            _relocate_appearances(document, user)
             outcome = "text changed"
-        candidates = [_candidate(document, found) for found in intake.candidates_for(document)]
+        reviewed = set(document.candidates.exclude(state=Candidate.State.PENDING).values_list("text", flat=True))
+        candidates = [
+            _candidate(document, found) for found in intake.candidates_for(document) if found["text"] not in reviewed
+        ]
     return document, outcome, candidates
+
+
+def _relocate_appearances(document: Document, user) -> None:
+    """After the text changed, point each recorded excerpt at where it stands now (or nowhere)."""
+    for appearance in document.appearances.select_related("claim"):
+        found = document.text.find(appearance.excerpt)
+        start, end = (found, found + len(appearance.excerpt)) if found >= 0 else (None, None)
+        if (start, end) != (appearance.start, appearance.end):
+            appearance.start, appearance.end = start, end
+            _audit(appearance, user, "text changed: excerpt relocated").save(update_fields=["start", "end"])
 
 
 def _candidate(document: Document, found: dict) -> Candidate:
     speaker = found["speaker"]
     match, reason = intake.known_claim(
-        text=found["text"], quote=found["quote"] or "", speaker_id=speaker["source_id"], figures=found["figures"]
+        text=found["text"],
+        quote=found["quote"] or "",
+        speaker_id=speaker["source_id"],
+        figures=found["figures"],
+        published=document.published_at.date() if document.published_at else None,
     )
     candidate = Candidate(
         document=document,
@@ -560,7 +582,7 @@ def _candidate(document: Document, found: dict) -> Candidate:
     return candidate
 
 
-def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None) -> Claim:
+def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, as_new: bool = False) -> Claim:
     """Accept a candidate: a new appearance of the known claim it repeats, or a new claim
     (unreviewed, machine-suggested) with its figures, appearance and, if needed, its speaker."""
     with transaction.atomic():
@@ -576,7 +598,7 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None) -
             "end": candidate.end,
             "speaker_role": candidate.speaker_mention,
         }
-        if candidate.match_claim_id and not (edits or {}).get("as_new"):
+        if candidate.match_claim_id and not as_new:
             claim = candidate.match_claim
             if not claim.appearances.filter(document=candidate.document, start=candidate.start).exists():
                 record_appearance(claim=claim, user=user, **appearance)
@@ -591,7 +613,7 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None) -
                 described_as=candidate.speaker_mention[:300],
                 said_on=candidate.said_on,
                 user=user,
-                figures=[intake.figure_fields(f) for f in candidate.figures],
+                figures=intake.figures_of(candidate),
                 appearances=[appearance],
                 machine_suggested=True,
             )
@@ -647,11 +669,17 @@ def import_claim_reviews(*, reviews: list[dict], user) -> dict:
         if not review["text"] or not review["url"]:
             report["skipped"].append(f"review {number}: needs the claim's text and the review's URL")
             continue
+        counted = {"claims": 0, "evidence": 0, "verdicts": 0, "unmapped": set(), "refused": []}
         try:
             with transaction.atomic():
-                _import_review(review, user, report)
+                _import_review(review, user, counted)
         except ValidationError as exc:
             report["skipped"].append(f"review {number}: {' '.join(exc.messages)}")
+            continue
+        for key in ("claims", "evidence", "verdicts"):
+            report[key] += counted[key]
+        report["unmapped"] |= counted["unmapped"]
+        report["refused"] += counted["refused"]
     report["unmapped"] = sorted(report["unmapped"])
     return report
 

@@ -227,8 +227,9 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         if not request.user.has_perm("claims.add_claim"):
             raise PermissionDenied
         try:
-            if decision == "accept":
-                claim = services.accept_candidate(candidate=candidate, user=request.user)
+            if decision in ("accept", "accept-new"):
+                as_new = decision == "accept-new"  # the reviewer says the match is wrong
+                claim = services.accept_candidate(candidate=candidate, user=request.user, as_new=as_new)
                 self.message_user(
                     request, f"Accepted: “{claim}” ({(candidate.match_claim and 'new appearance') or 'new claim'})."
                 )

@@ -139,3 +139,26 @@ def test_an_exported_review_imports_back_intact(killed_500, reviewer, tmp_path):
     call_command("export_claimreview", str(path), stderr=StringIO())
     (review,) = reviews_in(json.loads(path.read_text(encoding="utf-8")))
     assert review["claimant"] == "Muhannad Haimour" and review["rating"].startswith("Unconfirmed")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"claims": ["x", 3, None]},
+        {"claims": [{"text": "A", "claimReview": [{"publisher": "Just a string", "url": "https://x.example/1"}]}]},
+        [{"@type": "ClaimReview", "reviewRating": "not an object", "itemReviewed": [], "author": 3}],
+    ],
+)
+def test_odd_shapes_never_crash(db, reviewer, data):
+    try:
+        reviews = reviews_in(data)
+    except ValueError:
+        return
+    services.import_claim_reviews(reviews=reviews, user=reviewer)
+
+
+def test_a_review_that_fails_is_not_counted(db, reviewer):
+    review = dict(reviews_in(FACT_CHECK_TOOLS)[1], url="not a url")
+    report = services.import_claim_reviews(reviews=[review], user=reviewer)
+    assert report["claims"] == 0 and report["skipped"]
+    assert not Claim.objects.filter(text=review["text"]).exists()

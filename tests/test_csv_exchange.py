@@ -40,6 +40,7 @@ def test_export_honours_the_current_filters(admin_client, seed):
     assert json.loads(un["figures"])[0] == {
         "metric": "displaced", "qualifier": "at_most", "high": 114000, "population": "residents",
         "unit": "people", "period_start": "2015-04-01", "period_end": "2015-04-30",
+        "place": "Ramadi and surrounding villages",
     }  # fmt: skip
 
 
@@ -90,3 +91,21 @@ def test_a_file_that_is_not_utf8_is_refused(admin_client, seed):
 def test_a_file_without_the_needed_columns_is_refused_whole(admin_client, seed):
     response = upload(admin_client, "this is not,a claims file\n1,2\n")
     assert "line 1: the header needs the columns speaker, text" in response.content.decode()
+
+
+def test_formula_cells_are_written_inert_and_read_back_as_text(admin_client, seed, reviewer):
+    from claims import services
+
+    services.record_claim(speaker=source("John Kerry"), text='=HYPERLINK("http://x")', user=reviewer)
+    exported = admin_client.get("/admin/claims/claim/export-csv/", {"q": "HYPERLINK"})
+    (row,) = rows(exported)
+    assert row["text"] == '\'=HYPERLINK("http://x")'
+    Claim.objects.filter(text__startswith="=HYPERLINK").delete()
+    upload(admin_client, exported.content.decode())
+    assert Claim.objects.filter(text='=HYPERLINK("http://x")').exists()
+
+
+def test_an_unknown_event_is_recorded_by_name(admin_client, seed):
+    text = csv_text(["text", "speaker", "event"], ["A claim about the floods.", "Jane Mayor", "Delta floods, 2024"])
+    assert "1 claim(s) recorded" in upload(admin_client, text).content.decode()
+    assert Claim.objects.get(text="A claim about the floods.").event.name == "Delta floods, 2024"

@@ -1,4 +1,5 @@
 import re
+from datetime import UTC
 from io import StringIO
 
 import pytest
@@ -187,3 +188,62 @@ def test_machine_suggested_claims_can_be_found_in_the_queue(admin_client, db, re
     services.accept_candidate(candidate=candidates[0], user=reviewer)
     response = admin_client.get("/admin/claims/claim/", {"machine_suggested__exact": "1"})
     assert [c.speaker.name for c in response.context["cl"].result_list] == ["Amal Nasser"]
+
+
+def test_the_same_toll_elsewhere_weeks_later_is_not_taken_for_wire_copy(db, reviewer):
+    from datetime import datetime
+
+    ministry = Source.objects.create(kind="organization", name="Interior Ministry")
+    outlet = Source.objects.create(kind="outlet", name="Daily Wire")
+    _, _, found = services.import_article(
+        url="https://wire.example/mosul", outlet=outlet, title="Mosul", user=reviewer,
+        text="A car bomb in Mosul killed five people, the Interior Ministry said.",
+        published_at=datetime(2024, 5, 1, tzinfo=UTC),
+    )  # fmt: skip
+    assert found[0].speaker_source == ministry
+    services.accept_candidate(candidate=found[0], user=reviewer)
+    _, _, later = services.import_article(
+        url="https://wire.example/basra", outlet=outlet, title="Basra", user=reviewer,
+        text="Gunmen in Basra shot dead five people at a checkpoint, the Interior Ministry said.",
+        published_at=datetime(2024, 5, 20, tzinfo=UTC),
+    )  # fmt: skip
+    assert later[0].match_claim is None
+
+
+def test_a_wrong_match_can_be_accepted_as_a_new_claim(killed_500, reviewer):
+    _, _, candidates = import_(seed_text(), user=reviewer)
+    un = next(c for c in candidates if c.speaker_name == "United Nations")
+    assert un.match_claim is not None
+    claim = services.accept_candidate(candidate=un, user=reviewer, as_new=True)
+    assert claim != un.match_claim and claim.machine_suggested
+
+
+def test_a_changed_text_moves_recorded_excerpts_and_keeps_reviewed_candidates_reviewed(db, reviewer):
+    document, _, candidates = import_(ARTICLE, user=reviewer)
+    accepted = services.accept_candidate(candidate=candidates[0], user=reviewer)
+    services.reject_candidate(candidate=candidates[1], user=reviewer)
+    _, outcome, again = import_("UPDATE: " + ARTICLE, user=reviewer)
+    assert outcome == "text changed"
+    assert not [c for c in again if "Red Crescent" in c.text]  # rejected stays rejected
+    assert all(c.match_claim == accepted for c in again)  # the accepted one is known now
+    appearance = accepted.appearances.get()
+    document.refresh_from_db()
+    assert document.text[appearance.start : appearance.end] == appearance.excerpt
+
+
+def test_a_bad_url_is_a_clear_error(db, tmp_path):
+    from django.core.management import CommandError
+
+    path = tmp_path / "a.txt"
+    path.write_text("x")
+    with pytest.raises(CommandError, match="url"):
+        call_command("import_article", str(path), "--url", "notaurl", "--outlet", "X", "--title", "T")
+
+
+def test_an_edited_figure_that_cannot_be_read_is_refused_not_a_500(client, desk_reviewer, db):
+    _, _, candidates = import_(ARTICLE)
+    url = f"/admin/claims/candidate/{candidates[0].pk}/change/"
+    from tests.conftest import admin_form_data
+
+    response = client.post(url, admin_form_data(client.get(url), figures='[{"low": 3}]'))
+    assert response.status_code == 200 and "known metric and qualifier" in response.content.decode()

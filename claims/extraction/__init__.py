@@ -22,6 +22,7 @@ from claims.extraction.attribution import (
     PRONOUNS,
     TIME_WORDS,
     clean,
+    is_name,
     name_in,
     plausible_speaker,
     speaker_after,
@@ -36,6 +37,9 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december"]  # fmt: skip
 DAY_PHRASE = re.compile(r"\b(?:(since|on|from|by|late|early)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 MONTH_PHRASE = re.compile(r"\b(?:in|since|during|last)\s+(" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
+MAX_CUES = 12  # per sentence
+NOT_A_CUE = re.compile(r"\b(?:an?|the|its|their|his|her|was|were|been|being|be|is|are)\s+$", re.IGNORECASE)
+LOOK_BACK = 400  # characters searched for a speaker before a cue
 TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
 
 
@@ -53,11 +57,16 @@ class _Extractor:
         self.text, self.published, self.resolve = text, published, resolve
         self.candidates: list[dict] = []
         self.last_named: dict | None = None
+        self.quoting: dict | None = None
+        self.last_speaker: dict | None = None
         self._resolved: dict[str, tuple[int | None, str]] = {}
 
     def paragraph(self, paragraph: Span) -> None:
         sentences = split_sentences(self.text, paragraph)
-        quoting: dict | None = None  # the speaker of a quote this paragraph is carrying on
+        # The speaker of a quote this paragraph carries on: a paragraph that opens with a quote
+        # mark continues the quote of the paragraph before it.
+        opens_quoted = self.text[paragraph.start : paragraph.start + 1] in '"“'
+        quoting: dict | None = self.quoting if opens_quoted else None
         waiting: list[Span] = []  # unattributed sentences a closing attribution may cover
         for sentence in sentences:
             found = self._attributions(sentence)
@@ -74,6 +83,7 @@ class _Extractor:
                 self._add(sentence, quoting, None, sentence, framed=True)
             else:
                 waiting.append(sentence)
+        self.quoting = quoting
 
     def _person_before(self, position: int) -> dict | None:
         """The last person named shortly before a pronoun, with or without a cue of their own:
@@ -92,15 +102,17 @@ class _Extractor:
     # One sentence
 
     def _attributions(self, sentence: Span) -> list[dict]:
+        found = list(CUE.finditer(self.text, sentence.start, sentence.end))
+        if not found:
+            return []
         quotes = quotes_in(self.text, sentence)
         cues = [
             m
-            for m in CUE.finditer(self.text, sentence.start, sentence.end)
+            for m in found
             if not any(q.start <= m.start() < q.end for q in quotes)
-            and not re.search(
-                r"\b(?:an?|the|its|their|his|her)\s+$", self.text[max(0, m.start() - 8) : m.start()], re.I
-            )
-        ]  # "an estimated 40,000" is a figure's qualifier, not a cue
+            and not NOT_A_CUE.search(self.text, max(0, m.start() - 12), m.start())
+        ]  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
+        cues = cues[:MAX_CUES]  # a run-on "sentence" of cues is noise, and must stay linear
         # A cue with no speaker ("he's long said") is no boundary between clauses: drop it first.
         probes = [(c, self._attribution(sentence, c, sentence.start, sentence.end, probe=True)) for c in cues]
         probes = [(c, p) for c, p in probes if p]
@@ -119,10 +131,14 @@ class _Extractor:
     ) -> dict | None:
         text = self.text
         word = cue.group().lower()
+        clause_start = max(clause_start, cue.start() - LOOK_BACK)
         before = text[clause_start : cue.start()].rstrip()
         after_text = text[cue.end() : next_start]
         inverted = word == "according to" or (
-            before.endswith((",", ',"', ",”", '"', "”")) and not re.match(r"\s*(?:that|to)\b", after_text)
+            before.endswith((",", ',"', ",”", '"', "”"))
+            and not re.match(r"\s*(?:that|to)\b", after_text)
+            and word not in ("told", "tells")  # "told reporters": the listener, not the speaker
+            and not self._named_appositive(clause_start, cue.start())
         )
         if inverted:
             according = word == "according to"
@@ -147,7 +163,9 @@ class _Extractor:
                 r"because|although|though|whereas|even)\b",
                 rest,
             )
-            if TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
+            if word.startswith("put the"):
+                content = Span(rest_start, next_start)  # "put the death toll at 41"
+            elif TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
                 content = Span(clause_start, span[0])  # "..., a provincial official said Monday."
             else:
                 content = Span(rest_start, next_start)
@@ -160,14 +178,30 @@ class _Extractor:
         if speaker is None:
             return None
         trailing = content.end <= speaker["start"]
+        after_speaker = text[max(span[1], cue.end()) : next_start]
+        if trailing and re.match(r"\s*,\s*(?:adding|saying|with|and|while|noting)\b", after_speaker):
+            # "..., the ministry said, with 120 others injured": the tail is part of what was said.
+            content = Span(content.start, next_start)
         return {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}
+
+    def _named_appositive(self, clause_start: int, cue_start: int) -> bool:
+        """ "Ahmed Ali, a police spokesman, said ...": a name and its description before the cue."""
+        span = subject_before(self.text, clause_start, cue_start)
+        if span is None:
+            return False
+        mention = self.text[span[0] : span[1]]
+        first = clean(mention.split(",")[0])
+        return "," in mention and is_name(first) and first.lower() not in PRONOUNS
 
     def _speaker(self, text: str, span: tuple[int, int]) -> dict | None:
         mention = text[span[0] : span[1]]
         lowered = clean(mention).lower()
         if lowered in PRONOUNS:
-            if lowered == "it":
-                return None
+            if lowered in ("it", "they"):
+                # "The Health Ministry said ... It added": the last speaker, named or not.
+                if self.last_speaker is None:
+                    return None
+                return {**self.last_speaker, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
             mentioned = self._person_before(span[0])
             latest = self.last_named
             if mentioned is not None and (latest is None or mentioned["at"] > latest.get("at", -1)):
@@ -185,9 +219,9 @@ class _Extractor:
             "source_id": source_id,
             "named": named or source_id is not None,
         }
+        self.last_speaker = {k: v for k, v in speaker.items() if k not in ("mention", "start", "end")}
         if speaker["named"]:
-            self.last_named = {k: v for k, v in speaker.items() if k not in ("mention", "start", "end")}
-            self.last_named["at"] = span[0]
+            self.last_named = {**self.last_speaker, "at": span[0]}
         return speaker
 
     def _resolve(self, name: str, mention: str) -> tuple[int | None, str]:

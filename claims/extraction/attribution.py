@@ -14,13 +14,13 @@ CUE = re.compile(rf"\b(?:{CUES})\b", re.IGNORECASE)
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
 # Nouns that can stand for a speaker who is described rather than named.
 SPEAKER_NOUNS = re.compile(
-    r"\b(?:officials?|groups|agencies|companies|ministries|authorities|charities|organizations|organisations|spokes(?:man|woman|person)|ministers?|ministry|minister|government|police|army|military|"
+    r"(?<!\w)U\.N\.(?!\w)|\b(?:officials?|groups|agencies|companies|ministries|authorities|charities|organizations|organisations|spokes(?:man|woman|person)|ministers?|ministry|minister|government|police|army|military|"
     r"authorities|authority|witnesses|residents|sources?|doctors?|medics?|director|head|chief|commander|"
     r"governor|mayor|president|leader|council|agency|office|department|group|organization|organisation|"
     r"statement|report|hospital|officers?|diplomats?|analysts?|experts?|activists?|observatory|monitor|"
     r"coalition|forces|militias?|people|colonel|general|lieutenant|captain|sergeant|prosecutor|judge|"
     r"secretary|envoy|ambassador|senator|lawmaker|mp|chairman|chairwoman|members?|aides?|correspondent|"
-    r"journalists?|reporters?|newspaper|channel|broadcaster|news agency|UN|U\.N\.|Red Cross|NGO|charity|"
+    r"journalists?|reporters?|newspaper|channel|broadcaster|news agency|UN|Red Cross|NGO|charity|defen[cs]e|"
     r"residents|survivors|relatives|family|families|villagers|staff|worker|workers|investigators|inspectors|"
     r"company|firm|operator|owner|manager|employer|union|coroner|nurses?|paramedics?|rescuers?|firefighters?|"
     r"medical|physician|surgeon|teacher|principal|priest|imam|cleric|bishop|tribal|elder|chief|mukhtar|"
@@ -37,7 +37,7 @@ SPEAKER_NOUNS = re.compile(
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
 NAME_RUN = re.compile(
-    rf"(?:{NAME_TOKEN})(?:\s+(?:(?:al|bin|ibn|abu|de|van|von|der|da|di|du|le|bint)\s+)?{NAME_TOKEN})*"
+    rf"(?:{NAME_TOKEN})(?:\s+(?:(?:al|bin|ibn|abu|de|van|von|der|da|di|du|le|bint|of|for|on|and)\s+)?{NAME_TOKEN})*"
 )
 TITLES = {
     "us", "u.s.", "uk", "un", "u.n.", "secretary", "state", "prime", "minister", "president", "vice", "general",
@@ -56,8 +56,21 @@ CLAUSE_STOP = {
 }  # fmt: skip
 NOT_SPEAKER = re.compile(
     r"\b(?:could|would|should|can|cannot|may|might|must|not|be|been|being|was|were|is|are|has|have|had|will|"
-    r"figures?|numbers?|toll|estimates?|it|this|that|there)\b",
+    r"figures?|numbers?|toll|estimates?|it|this|that|there|died|killed|wounded|injured|fled|arrested|"
+    r"missing|sent|remain|remained|rose|fell|reached)\b|\d",
     re.IGNORECASE,
+)
+# Words that start sentences capitalised without naming anyone: "Local residents said".
+COMMON_CAPITALISED = {
+    "local", "hospital", "officials", "witnesses", "residents", "police", "security", "military", "army",
+    "government", "health", "medical", "rescue", "aid", "tribal", "senior", "top", "several", "many", "some",
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "both", "all", "other", "another",
+    "state", "provincial", "regional", "district", "city", "town", "village", "civil", "emergency", "fire",
+}  # fmt: skip
+ORGANIZATION_WORDS = re.compile(
+    r"\b(?:Ministry|Ministries|Organi[sz]ation|Observatory|Agency|Council|Committee|Commission|Office|Department|"
+    r"Service|Authority|Authorities|Institute|Center|Centre|Society|Crescent|Cross|Fund|Programme|Program|Union|"
+    r"Party|Front|Forces|Army|Police|Guard|Court|Parliament|Government|Administration|Bureau|Association)\b"
 )
 TIME_WORDS = re.compile(
     r"^\s*(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|"
@@ -84,24 +97,36 @@ def name_in(mention: str) -> tuple[str, bool]:
         name = _strip_titles(run)
         if name and is_name(name) and name.lower() not in TITLES:
             return name, True
-    return _strip_article(clean(mention)), False
+    return _strip_article(_strip_auxiliaries(clean(mention))), False
+
+
+def _strip_auxiliaries(text: str) -> str:
+    """ "The government has" claimed: the speaker is "The government"."""
+    return re.sub(r"(?:\s+(?:has|have|had|also|later|earlier|previously|again|then|will|would))+$", "", text)
 
 
 def is_name(text: str) -> bool:
     tokens = text.split()
-    if not tokens or len(tokens) > 6:
+    if not tokens or len(tokens) > 7:
         return False
-    if not all(
-        re.fullmatch(NAME_TOKEN, t) or t.lower() in {"al", "bin", "ibn", "abu", "de", "van", "von", "of"}
-        for t in tokens
-    ):
+    connectors = {"al", "bin", "ibn", "abu", "de", "van", "von", "of", "for", "on", "and"}
+    if not all(re.fullmatch(NAME_TOKEN, t) or t.lower() in connectors for t in tokens):
+        return False
+    if tokens[0].lower() in COMMON_CAPITALISED and not ORGANIZATION_WORDS.search(text):
+        return False
+    if tokens[-1].lower() in connectors:
         return False
     return any(t.lower().strip(".") not in TITLES for t in tokens)
 
 
 def _strip_titles(run: str) -> str:
+    """ "US Secretary of State John Kerry" is John Kerry; "the Interior Ministry" stays whole."""
     tokens = run.split()
-    while len(tokens) > 1 and tokens[0].lower() in TITLES | {"of"}:
+    if ORGANIZATION_WORDS.search(run):
+        while tokens and tokens[0].lower() in {"the", "a", "an"}:
+            tokens.pop(0)
+        return " ".join(tokens)
+    while len(tokens) > 1 and tokens[0].lower() in TITLES | {"of", "for", "on", "and"}:
         tokens.pop(0)
     return " ".join(tokens)
 
@@ -117,8 +142,8 @@ def plausible_speaker(mention: str) -> bool:
         return False
     if text.lower() in PRONOUNS:
         return True
-    if NOT_SPEAKER.search(text) and not NAME_RUN.search(text):
-        return False
+    if NOT_SPEAKER.search(text):
+        return is_name(text)  # "27 people died" is what was said, not who said it
     _, named = name_in(text)
     return named or bool(SPEAKER_NOUNS.search(text))
 
@@ -132,7 +157,16 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
     cut = max(segment.rfind(","), segment.rfind('"'), segment.rfind("“"), segment.rfind("”"))
     last_piece = segment[cut + 1 :]
     if re.fullmatch(r"\s*(?:which|who)\s*", last_piece) and cut > 0:
-        # "the World Health Organization, which said": the speaker is the phrase before "which".
+        # "the World Health Organization, which said": the speaker is the name before "which".
+        before = segment[:cut]
+        runs = [r for r in NAME_RUN.finditer(before) if r.end() == len(before.rstrip())]
+        if runs:
+            article = re.search(r"\b(?:the|a|an)\s+$", before[: runs[-1].start()], re.IGNORECASE)
+            start = article.start() if article else runs[-1].start()
+            return clause_start + start, clause_start + runs[-1].end()
+        return subject_before(text, clause_start, clause_start + cut)
+    if re.match(r"\s*\w+ing\b", last_piece) and cut > 0 and segment[cut] == ",":
+        # "A senior official, speaking on condition of anonymity, said": skip the aside.
         return subject_before(text, clause_start, clause_start + cut)
     words = _tail_words(last_piece)
     if not words:
@@ -162,7 +196,7 @@ def _tail_words(piece: str) -> str:
 
 def speaker_after(text: str, cue_end: int, clause_end: int, up_to_comma: bool = False) -> tuple[int, int] | None:
     """The speaker phrase after an inverted cue: "said the head of the council, Sabah Karhout"."""
-    body = text[cue_end:clause_end]
+    body = text[cue_end : min(clause_end, cue_end + 300)]
     if up_to_comma:  # "According to the coast guard, 26 passengers ..."
         body = body.split(",")[0]
     lead = len(body) - len(body.lstrip())

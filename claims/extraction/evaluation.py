@@ -2,30 +2,34 @@
 
 Each gold line is {"id", "published", "text", "figures": [{"speaker": [names...], "metric",
 "qualifier", "low", "high" | "vague_text", "optional"?}]}. A found figure matches a gold figure
-with the same metric and the same bounds (or vague words); each gold figure matches once.
+with the same metric, qualifier and bounds (or vague words); each gold figure matches once.
 Optional gold figures count when found and are not missed when not.
 """
 
 import json
+import re
 from datetime import date
 
 from claims.extraction import extract
 
 
 def _same_amount(found: dict, gold: dict) -> bool:
-    if gold.get("qualifier") == "vague" or found["qualifier"] == "vague":
+    """The same reading of the figure: qualifier and both bounds (or the vague words)."""
+    if found["qualifier"] != gold.get("qualifier"):
+        return False
+    if found["qualifier"] == "vague":
         return found["vague_text"].lower() == (gold.get("vague_text") or "").lower()
-    return (
-        (found["low"] == gold.get("low") and found["high"] == gold.get("high"))
-        or (found["low"] is not None and found["low"] in (gold.get("low"), gold.get("high")))
-        or (found["high"] is not None and found["high"] in (gold.get("low"), gold.get("high")))
-    )
+    return (found["low"], found["high"]) == (gold.get("low"), gold.get("high"))
 
 
 def _speaker_right(speaker: dict, gold: dict) -> bool:
-    """Right when the name found is one the gold gives, or holds one ("Nurse Fatima Saleh")."""
-    found = {speaker["name"].lower(), speaker["mention"].lower().strip()}
-    return any(name.lower() in value for name in gold["speaker"] for value in found)
+    """The name found is one the gold allows (case and a leading article aside)."""
+
+    def fold(value: str) -> str:
+        return re.sub(r"^(?:the|a|an)\s+", "", " ".join(value.lower().split()))
+
+    allowed = {fold(name) for name in gold["speaker"]}
+    return fold(speaker["name"]) in allowed or fold(speaker["mention"]) in allowed
 
 
 def score_item(item: dict) -> dict:

@@ -30,11 +30,11 @@ QUALIFIERS = [
 # What happened to the people counted: the word, and the metric it means.
 METRICS = [
     (r"killed|killing|kills|dead|died|dying|deaths?|death toll|lives|slain|massacred|executed|perished|drowned|"
-     r"lost their lives|were found dead|fatalities", "killed"),
+     r"lost their lives|were found dead|fatalities|shot dead|bodies", "killed"),
     (r"wounded|wounding|injured|injuring|injuries|hurt|wounds", "wounded"),
     (r"fled|flee|fleeing|displaced|displacing|evacuated|uprooted|homeless|refugees|forced to leave|left their homes",
      "displaced"),
-    (r"arrested|arresting|detained|detaining|arrests|rounded up|taken into custody", "arrested"),
+    (r"arrested|arresting|detained|detaining|arrests|rounded up|taken into custody|taken prisoner", "arrested"),
     (r"missing|unaccounted for|disappeared", "missing"),
     (r"arrived|deployed|sent|massed|gathered|dispatched|mobilized|mobilised|amassed", "deployed"),
     (r"capture|captured|seized|controls?|controlled|took|overran", "territory"),
@@ -58,8 +58,8 @@ FIGURE = re.compile(
     rf"""
     (?<![\w.,])
     (?:(?P<between>between)\s+(?P<low>{AMOUNT})\s+and\s+(?P<high>{AMOUNT})
-      |(?P<from>{AMOUNT})\s*(?:to|-|–)\s*(?P<to>{AMOUNT})
-      |(?:(?P<qualifier>{QUALIFIER})\s+)?(?P<amount>{AMOUNT})
+      |(?P<from>{DIGITS}|{AMOUNT}(?=\s+to\s))\s*(?:\s+to\s+|-|–)\s*(?P<to>{AMOUNT})
+      |(?:(?P<qualifier>{QUALIFIER})\s+)?(?P<amount>(?:half\s+a|a)\s+(?:dozen|million|thousand|hundred)|{AMOUNT})
       |(?P<vague>{VAGUE_WORDS}))
     (?![\w])
     """,
@@ -118,6 +118,11 @@ def _json_number(value):
 
 def parse_amount(words: str) -> float | None:
     words = words.lower().replace(",", "").strip()
+    if words.startswith("half a "):
+        scale = SCALES.get(words.split()[-1])
+        return scale / 2 if scale else None
+    if words.startswith("a "):
+        words = "one " + words[2:]
     if re.fullmatch(r"\d+(?:\.\d+)?(?:\s+(?:million|billion|thousand))?", words):
         number, *scale = words.split()
         return float(number) * (SCALES[scale[0]] if scale else 1)
@@ -175,6 +180,8 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         if 1900 <= amount <= 2100 and not re.search(r",", match.group("amount")):
             return None  # a year, not a count
         qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
+        if qualifier == "exact" and re.search(r"\b(?:exceeded|exceeds|topped|tops|surpassed|passed)\s+$", before, re.I):
+            qualifier = "more_than"  # "the number of wounded exceeded 50"
         (low, high), words = _bounds(qualifier, amount), ""
     population_match = POPULATION.match(after)
     population = population_match.group("population").lower() if population_match else ""
@@ -226,8 +233,10 @@ def _metric(body: str, match: re.Match, population_match) -> str | None:
         found = pattern.search(after)
         if found and (best is None or found.start() < best[0]):
             best = (found.start(), metric)
-    if best is not None and best[0] < 45 and (best[1] != "territory" or not population_match):
-        return best[1]
+    if best is not None and best[0] < 45:
+        if best[1] != "territory" or not population_match:
+            return best[1]
+        return "arrested"  # "40 fighters were captured": people captured are taken, not territory
     before = body[max(0, match.start() - 30) : match.start()]
     for pattern, metric in METRIC_PATTERNS:
         if pattern.search(before):
