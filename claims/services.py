@@ -88,6 +88,13 @@ def _bump(
         _record_change(claim.pk, change, claim.status)
 
 
+def _note(claim: Claim, user, reason: str, fields: Sequence[str] = ()) -> None:
+    """A desk-internal write (an assignment, a proposal): kept in the claim's history with who
+    and why, but leaving its version, its last-update time and the change feed alone, so
+    nothing a newsroom sees moves until a verdict is published."""
+    _audit(claim, user, reason).save(update_fields=list(fields) or ["status"])
+
+
 def _record_change(claim_id: int, kind: str, status: str) -> None:
     """Append to the newsroom change feed, inside the caller's transaction.
 
@@ -245,7 +252,7 @@ def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: Abstrac
             return locked
         locked.assigned_to = assignee
         reason = f"assigned to {assignee}" if assignee else "unassigned"
-        _bump(locked, by, reason, fields=["assigned_to"], change=None)  # desk-internal
+        _note(locked, by, reason, fields=["assigned_to"])
     return locked
 
 
@@ -457,7 +464,7 @@ def propose_verdict(
         )
         verdict.full_clean()
         _audit(verdict, reviewer, "verdict proposed").save()
-        _bump(locked, reviewer, f"verdict proposed: {status}", change=None)  # unseen until published
+        _note(locked, reviewer, f"verdict proposed: {status}")  # unseen until published
     return verdict
 
 

@@ -311,3 +311,15 @@ def test_claimreview_dates_an_undated_claim_by_its_first_report(api, seed, revie
     decide(claim, reviewer, "unconfirmed", "Officials only.")
     item = api.get(f"/api/v1/claims/{claim.pk}/claimreview/").json()["itemReviewed"]
     assert item["datePublished"] == "2015-05-18"
+
+
+def test_proposals_and_assignments_move_nothing_a_newsroom_sees(api, killed_500, reviewer):
+    before = api.get(f"/api/v1/claims/{killed_500.pk}/")
+    services.propose_verdict(claim=killed_500, status="unconfirmed", rationale="As AP.", reviewer=reviewer)
+    services.assign_claim(claim=killed_500, assignee=reviewer, by=reviewer)
+    after = api.get(f"/api/v1/claims/{killed_500.pk}/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 304
+    body = api.get(f"/api/v1/claims/{killed_500.pk}/").json()
+    assert (body["updated_at"], body["version"]) == (before.json()["updated_at"], before.json()["version"])
+    killed_500.refresh_from_db()
+    assert killed_500.history.first().history_change_reason == "assigned to rev"  # the desk still sees it

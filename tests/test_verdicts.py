@@ -33,7 +33,7 @@ def test_unconfirmed_records_that_it_rests_on_the_speaker_alone(killed_500, revi
     killed_500.refresh_from_db()
     assert killed_500.status == "unconfirmed"
     assert recorded.proposed_by == reviewer
-    assert killed_500.version == 3  # proposed, then published
+    assert killed_500.version == 2  # published (a proposal alone moves nothing a newsroom sees)
 
 
 def test_confirm_refused_without_any_evidence(killed_500, reviewer):
