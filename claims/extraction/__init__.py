@@ -38,6 +38,8 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
 DAY_PHRASE = re.compile(r"\b(?:(since|on|from|by|late|early)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 MONTH_PHRASE = re.compile(r"\b(?:in|since|during|last)\s+(" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 MAX_CUES = 12  # per sentence
+THAT_OR_TO = re.compile(r"\s*(?:that|to)\b")
+TAIL = re.compile(r"\s*,\s*(?:adding|saying|with|and|while|noting)\b")
 NOT_A_CUE = re.compile(r"\b(?:an?|the|its|their|his|her|was|were|been|being|be|is|are)\s+$", re.IGNORECASE)
 LOOK_BACK = 400  # characters searched for a speaker before a cue
 TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
@@ -136,7 +138,7 @@ class _Extractor:
         after_text = text[cue.end() : next_start]
         inverted = word == "according to" or (
             before.endswith((",", ',"', ",”", '"', "”"))
-            and not re.match(r"\s*(?:that|to)\b", after_text)
+            and not THAT_OR_TO.match(after_text)
             and word not in ("told", "tells")  # "told reporters": the listener, not the speaker
             and not self._named_appositive(clause_start, cue.start())
         )
@@ -179,7 +181,7 @@ class _Extractor:
             return None
         trailing = content.end <= speaker["start"]
         after_speaker = text[max(span[1], cue.end()) : next_start]
-        if trailing and re.match(r"\s*,\s*(?:adding|saying|with|and|while|noting)\b", after_speaker):
+        if trailing and TAIL.match(after_speaker):
             # "..., the ministry said, with 120 others injured": the tail is part of what was said.
             content = Span(content.start, next_start)
         return {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}

@@ -36,6 +36,7 @@ SPEAKER_NOUNS = re.compile(
     re.IGNORECASE,
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
+NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 NAME_RUN = re.compile(
     rf"(?:{NAME_TOKEN})(?:\s+(?:(?:al|bin|ibn|abu|de|van|von|der|da|di|du|le|bint|of|for|on|and)\s+)?{NAME_TOKEN})*"
 )
@@ -72,6 +73,8 @@ ORGANIZATION_WORDS = re.compile(
     r"Service|Authority|Authorities|Institute|Center|Centre|Society|Crescent|Cross|Fund|Programme|Program|Union|"
     r"Party|Front|Forces|Army|Police|Guard|Court|Parliament|Government|Administration|Bureau|Association)\b"
 )
+RELATIVE = re.compile(r"\s*(?:which|who)\s*")
+ASIDE = re.compile(r"\s*\w+ing\b")
 TIME_WORDS = re.compile(
     r"^\s*(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|"
     r"last\s+\w+|this\s+\w+|earlier|later|late\s+\w+|early\s+\w+|in\s+a\s+(?:statement|report|interview))"
@@ -110,7 +113,7 @@ def is_name(text: str) -> bool:
     if not tokens or len(tokens) > 7:
         return False
     connectors = {"al", "bin", "ibn", "abu", "de", "van", "von", "of", "for", "on", "and"}
-    if not all(re.fullmatch(NAME_TOKEN, t) or t.lower() in connectors for t in tokens):
+    if not all(NAME_TOKEN_RE.fullmatch(t) or t.lower() in connectors for t in tokens):
         return False
     if tokens[0].lower() in COMMON_CAPITALISED and not ORGANIZATION_WORDS.search(text):
         return False
@@ -156,7 +159,7 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
         return None
     cut = max(segment.rfind(","), segment.rfind('"'), segment.rfind("“"), segment.rfind("”"))
     last_piece = segment[cut + 1 :]
-    if re.fullmatch(r"\s*(?:which|who)\s*", last_piece) and cut > 0:
+    if RELATIVE.fullmatch(last_piece) and cut > 0:
         # "the World Health Organization, which said": the speaker is the name before "which".
         before = segment[:cut]
         runs = [r for r in NAME_RUN.finditer(before) if r.end() == len(before.rstrip())]
@@ -165,7 +168,7 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
             start = article.start() if article else runs[-1].start()
             return clause_start + start, clause_start + runs[-1].end()
         return subject_before(text, clause_start, clause_start + cut)
-    if re.match(r"\s*\w+ing\b", last_piece) and cut > 0 and segment[cut] == ",":
+    if ASIDE.match(last_piece) and cut > 0 and segment[cut] == ",":
         # "A senior official, speaking on condition of anonymity, said": skip the aside.
         return subject_before(text, clause_start, clause_start + cut)
     words = _tail_words(last_piece)

@@ -72,6 +72,7 @@ POPULATION = re.compile(
 )
 NEXT_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORD})\b", re.IGNORECASE)
 METRIC_PATTERNS = [(re.compile(rf"\b(?:{words})\b", re.IGNORECASE), metric) for words, metric in METRICS]
+MONEY_BEFORE = re.compile(r"[$€£#]\s*$")
 NOT_A_COUNT = re.compile(
     r"^\s*(?:%|percent|per cent|years?|year-old|months?|weeks?|days?|hours?|minutes?|km|kilometers?|kilometres?|"
     r"miles?|meters?|metres?|dollars?|euros?|pounds?|times|o'clock|a\.m\.|p\.m\.|am\b|pm\b|st\b|nd\b|rd\b|th\b|"
@@ -160,7 +161,7 @@ def figures_in(text: str, start: int, end: int) -> list[Figure]:
 def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
     after = body[match.end() : match.end() + 80]
     before = body[max(0, match.start() - 60) : match.start()]
-    if NOT_A_COUNT.match(after) or re.search(r"[$€£#]\s*$", before):
+    if NOT_A_COUNT.match(after) or MONEY_BEFORE.search(before):
         return None
     if match.group("vague"):
         words = match.group("vague")
@@ -177,7 +178,7 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         amount = parse_amount(match.group("amount"))
         if amount is None or amount == 0:
             return None
-        if 1900 <= amount <= 2100 and not re.search(r",", match.group("amount")):
+        if 1900 <= amount <= 2100 and "," not in match.group("amount"):
             return None  # a year, not a count
         qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
         if qualifier == "exact" and re.search(r"\b(?:exceeded|exceeds|topped|tops|surpassed|passed)\s+$", before, re.I):

@@ -9,6 +9,7 @@ ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "no", "vs", "etc", "u.s", "u.n",
     "u.k", "e.g", "i.e", "inc", "co", "corp", "ltd", "jr", "sr", "rev", "ft", "mt",
 }  # fmt: skip
+LOWER_NEXT = re.compile(r"\s+[a-z0-9]")
 SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)""")
 QUOTE = re.compile(r"""["“”]([^"“”\n]{1,5000}?)(?:["“”]|(?=\n)|$)""")
 
@@ -39,10 +40,11 @@ def split_sentences(text: str, paragraph: Span) -> list[Span]:
     spans, begin = [], 0
     for match in SENTENCE_END.finditer(body):
         end = match.end()
-        word = re.search(r"([\w.]+)\.$", body[begin : match.start() + 1])
-        if match.group().startswith(".") and word and word.group(1).lower() in ABBREVIATIONS:
-            continue
-        if re.match(r"\s+[a-z0-9]", body[end:]) and match.group() in (".",):
+        if match.group().startswith("."):
+            word_start = max(body.rfind(" ", begin, match.start()), body.rfind("\n", begin, match.start())) + 1
+            if body[word_start : match.start()].lower().strip('("“') in ABBREVIATIONS:
+                continue
+        if match.group() == "." and LOWER_NEXT.match(body, end):
             continue  # "2.5 million", "U.S. officials" and the like: the next word is not a new sentence
         chunk = body[begin:end]
         if chunk.strip():
