@@ -694,6 +694,9 @@ def import_claim_reviews(*, reviews: list[dict], user) -> dict:
 def _import_review(review: dict, user, report: dict) -> None:
     speaker = _source_named(review["claimant"] or "unknown claimant", default_kind=Source.Kind.UNNAMED)
     claim = Claim.objects.filter(speaker=speaker, text=review["text"]).first()
+    if claim is None and review["text"].endswith(("…", "...")):
+        # ClaimReview shortens claimReviewed (under 75 characters for Google): match the start.
+        claim = Claim.objects.filter(speaker=speaker, text__startswith=review["text"].rstrip("….").rstrip()).first()
     if claim is None:
         claim = record_claim(speaker=speaker, text=review["text"], said_on=review["claim_date"], user=user)
         report["claims"] += 1

@@ -139,6 +139,8 @@ def test_an_exported_review_imports_back_intact(killed_500, reviewer, tmp_path):
     call_command("export_claimreview", str(path), stderr=StringIO())
     (review,) = reviews_in(json.loads(path.read_text(encoding="utf-8")))
     assert review["claimant"] == "Muhannad Haimour" and review["rating"].startswith("Unconfirmed")
+    report = services.import_claim_reviews(reviews=[review], user=reviewer)
+    assert report["claims"] == 0  # recognised as the claim it came from: same speaker, same text
 
 
 @pytest.mark.parametrize(

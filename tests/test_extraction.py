@@ -221,11 +221,15 @@ def test_a_huge_input_is_handled_in_one_pass():
 
 def test_right_to_left_and_odd_unicode_keep_their_offsets():
     text = (
-        "\u200f\u0627\u0644\u0645\u062a\u062d\u062f\u062b said 7 people were killed.\u202e\n"
+        "\u200fOfficials in \u0627\u0644\u0641\u0644\u0648\u062c\u0629 said 7 people were killed.\u202e\n"
         "Officials said 3 were wounded \U0001f600."
     )
-    for candidate in extract(text):
+    candidates = extract(text)
+    assert len(candidates) == 2 and "\u0627\u0644\u0641\u0644\u0648\u062c\u0629" in candidates[0]["text"]
+    for candidate in candidates:
         assert text[candidate["start"] : candidate["end"]] == candidate["text"]
+        for figure in candidate["figures"]:
+            assert text[figure["start"] : figure["end"]] == figure["text"]
 
 
 @pytest.mark.parametrize(
