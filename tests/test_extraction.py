@@ -275,3 +275,28 @@ def test_a_run_on_sentence_of_cues_stays_fast():
     started = time.perf_counter()
     extract("Ali said the man said " * 20000)
     assert time.perf_counter() - started < 30  # linear: about a second here; quadratic took minutes
+
+
+def test_extract_claims_works_without_a_ready_database(monkeypatch, tmp_path):
+    from django.db import DatabaseError
+
+    from claims.management.commands import extract_claims
+
+    def no_database(name):
+        raise DatabaseError("no such table: sources_source")
+
+    monkeypatch.setattr(extract_claims, "resolve_source", no_database)
+    path = tmp_path / "a.txt"
+    path.write_text("Officials said 7 people were killed.")
+    out, err = StringIO(), StringIO()
+    call_command("extract_claims", str(path), stdout=out, stderr=err)
+    (candidate,) = json.loads(out.getvalue())["candidates"]
+    assert candidate["speaker"]["source_id"] is None and "migrate" in err.getvalue()
+
+
+def test_a_figure_takes_the_period_beside_it():
+    (candidate,) = extract(
+        "The Red Cross said 450 people were missing, up from 300 in March.", published=date(2015, 5, 18)
+    )
+    periods = [(f["low"], f["period_start"]) for f in candidate["figures"]]
+    assert periods == [(450, None), (300, "2015-03-01")]

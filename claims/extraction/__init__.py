@@ -256,8 +256,8 @@ class _Extractor:
             start, end = min(start, cue.start()), max(end, cue.end())
         start, end = _expand_to(text, sentence, start, end)
         quotes = [q for q in quotes_in(text, Span(start, end)) if content.start <= q.start < content.end + 2]
-        for figure in figures:
-            figure["period_start"], figure["period_end"] = self._period(content)
+        for index, figure in enumerate(figures):
+            figure["period_start"], figure["period_end"] = self._figure_period(content, figures, index)
             lead = text[content.start : figure["start"]]
             if figure["qualifier"] == "exact" and re.search(r"\bestimat", lead, re.IGNORECASE):
                 figure["qualifier"] = "approximately"  # "We estimate that 500 people ..."
@@ -280,6 +280,16 @@ class _Extractor:
         window = self.text[max(0, cue.start() - 30) : cue.end() + 30]
         day = DAY_PHRASE.search(window)
         return _weekday_on_or_before(self.published, day.group(2)).isoformat() if day else None
+
+    def _figure_period(self, content: Span, figures: list[dict], index: int) -> tuple[str | None, str | None]:
+        """The period a figure counts: a date phrase between it and its neighbours ("300 in March"),
+        else the clause's own when it holds a single figure."""
+        low = figures[index - 1]["end"] if index > 0 else content.start
+        high = figures[index + 1]["start"] if index + 1 < len(figures) else content.end
+        own = self._period(Span(low, high))
+        if own != (None, None) or len(figures) > 1:
+            return own
+        return self._period(content)
 
     def _period(self, content: Span) -> tuple[str | None, str | None]:
         if self.published is None:

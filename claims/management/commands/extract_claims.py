@@ -3,6 +3,7 @@ import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from claims.extraction import extract
 from sources.models import Source
@@ -30,7 +31,12 @@ class Command(BaseCommand):
             raise CommandError(f"--published: {exc}") from exc
         raw = sys.stdin.buffer.read() if path == "-" else _read(path)
         text = raw.decode("utf-8", errors="replace")
-        candidates = extract(text, published=day, resolve=resolve_source)
+        try:
+            candidates = extract(text, published=day, resolve=resolve_source)
+        except DatabaseError:
+            # No migrated database here: speakers stay unresolved rather than the command failing.
+            self.stderr.write("The database is not ready (run `python manage.py migrate`): speakers are not resolved.")
+            candidates = extract(text, published=day)
         self.stdout.write(json.dumps({"candidates": candidates}, ensure_ascii=False, indent=2))
 
 
