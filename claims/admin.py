@@ -214,9 +214,13 @@ class EvidenceInline(admin.TabularInline):
     model = Evidence
     fk_name = "claim"
     extra = 0
-    fields = ["stance", "basis", "note", "independence", "added_by", "created_at"]
+    fields = ["stance", "basis", "note", "independence", "adder", "created_at"]
     readonly_fields = fields
     verbose_name_plural = "evidence"
+
+    @admin.display(description="Added by")
+    def adder(self, obj):
+        return str(obj.added_by or "")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -248,8 +252,24 @@ class VerdictInline(admin.TabularInline):
     fk_name = "claim"
     extra = 0
     can_delete = False
-    fields = ["created_at", "status", "rationale", "superseded_by", "proposed_by", "published_by", "published_at"]
+    fields = ["created_at", "status", "rationale", "superseded_by", "proposer", "state", "publisher", "published_at"]
     readonly_fields = fields
+
+    @admin.display(description="Proposed by")
+    def proposer(self, obj):
+        return str(obj.proposed_by)  # as text: desk members cannot open user pages
+
+    @admin.display(description="Published by")
+    def publisher(self, obj):
+        return str(obj.published_by or "")
+
+    @admin.display(description="State")
+    def state(self, obj):
+        if obj.is_published:
+            return "published"
+        newest = obj.claim.verdicts.order_by("-pk").values_list("pk", flat=True).first()
+        return "awaiting an editor" if newest == obj.pk else "overtaken by a newer proposal"
+
     verbose_name_plural = "verdict history (proposed and published)"
 
     def get_queryset(self, request):
@@ -260,7 +280,9 @@ class VerdictInline(admin.TabularInline):
 
 
 class VerdictProposalForm(forms.Form):
-    status = forms.ChoiceField(choices=[(s.value, s.label) for s in Status if s != Status.UNREVIEWED])
+    status = forms.ChoiceField(
+        choices=[("", "---------"), *((s.value, s.label) for s in Status if s != Status.UNREVIEWED)]
+    )
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
     superseded_by = forms.ModelChoiceField(
         queryset=Claim.objects.none(),
@@ -295,7 +317,10 @@ class CsvImportForm(forms.Form):
 
 class BulkVerdictForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in Status if s not in (Status.UNREVIEWED, Status.SUPERSEDED)]
+        choices=[
+            ("", "---------"),
+            *((s.value, s.label) for s in Status if s not in (Status.UNREVIEWED, Status.SUPERSEDED)),
+        ]
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text="One rationale, recorded on every verdict."
@@ -819,12 +844,23 @@ class PublicationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewedStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(s.value, s.label) for s in Status if s != Status.UNREVIEWED]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(Verdict)
 class VerdictAdmin(SimpleHistoryAdmin):
     """The verdict log, and the editors' publication queue. Verdicts are proposed on the claim page."""
 
     list_display = ["claim", "status", "proposed_by", "created_at", "published_by", "published_at"]
-    list_filter = [PublicationFilter, "status", "proposed_by"]
+    list_filter = [PublicationFilter, ReviewedStatusFilter, "proposed_by"]
     list_select_related = ["claim", "proposed_by", "published_by"]
     search_fields = ["claim__text", "rationale"]
     actions = ["publish_selected"]

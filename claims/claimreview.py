@@ -24,7 +24,10 @@ SCHEMA_TYPES = {"person": "Person", "organization": "Organization", "outlet": "O
 
 
 def claim_reviewed(text: str) -> str:
-    return text if len(text) < 75 else text[:73].rstrip() + "…"
+    """Under 75 characters, cut at a word."""
+    if len(text) < 75:
+        return text
+    return text[:73].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def claim_review(claim: Claim, request=None) -> dict:
@@ -35,7 +38,8 @@ def claim_review(claim: Claim, request=None) -> dict:
     url = settings.CLAIMREVIEW_URL.format(id=claim.pk) if settings.CLAIMREVIEW_URL else None
     path = reverse("api:claim-detail", args=[claim.pk])
     url = url or (request.build_absolute_uri(path) if request else settings.SITE_URL.rstrip("/") + path)
-    appearances = [_creative_work(a.document) for a in claim.appearances.all()]
+    documents = list({a.document.pk: a.document for a in claim.appearances.all()}.values())  # a report once
+    appearances = [_creative_work(document) for document in documents]
     author = {"@type": "Organization", "name": settings.CLAIMREVIEW_PUBLISHER}
     if settings.CLAIMREVIEW_PUBLISHER_URL:
         author["url"] = settings.CLAIMREVIEW_PUBLISHER_URL

@@ -32,7 +32,12 @@ _REVIEWER_PERMISSIONS = {
 
 _EDITOR_EXTRA = {
     "sources": {"source": ["delete"], "document": ["delete"]},
-    "claims": {"event": ["delete"], "claim": ["delete"], "verdict": ["publish"]},
+    "claims": {
+        "event": ["delete"],
+        "claim": ["delete"],
+        "verdict": ["publish"],
+        "newsroomkey": ["view", "add", "change"],  # create and revoke newsroom API keys
+    },
 }
 
 

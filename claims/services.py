@@ -605,6 +605,19 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
             "end": candidate.end,
             "speaker_role": candidate.speaker_mention,
         }
+        if candidate.speaker_source_id is None:
+            # A speaker accepted earlier (from this article, say) may be known by now.
+            source_id, _ = intake.resolve_source(candidate.speaker_name)
+            candidate.speaker_source_id = source_id
+        if not candidate.match_claim_id and not as_new:
+            # A candidate accepted earlier from the same article may now be the claim this repeats.
+            candidate.match_claim, candidate.match_reason = intake.known_claim(
+                text=candidate.text,
+                quote=candidate.quote,
+                speaker_id=candidate.speaker_source_id,
+                figures=candidate.figures,
+                published=candidate.document.published_at.date() if candidate.document.published_at else None,
+            )
         if candidate.match_claim_id and not as_new:
             claim = candidate.match_claim
             if not claim.appearances.filter(document=candidate.document, start=candidate.start).exists():

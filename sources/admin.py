@@ -22,18 +22,48 @@ class SourceAliasInline(admin.TabularInline):
 
 
 class ImportArticleForm(forms.Form):
-    url = forms.URLField(assume_scheme="https", max_length=2000)
-    outlet = forms.ModelChoiceField(queryset=Source.objects.filter(kind=Source.Kind.OUTLET))
+    url = forms.URLField(label="URL", assume_scheme="https", max_length=2000)
+    outlet = forms.ModelChoiceField(queryset=Source.objects.filter(kind=Source.Kind.OUTLET), required=False)
+    new_outlet = forms.CharField(
+        max_length=200, required=False, help_text="Or the name of an outlet not listed yet; it is added."
+    )
     title = forms.CharField(max_length=500)
     published_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM, or just the date.")
     byline = forms.CharField(max_length=300, required=False)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 20, "cols": 100}), max_length=2_000_000)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("outlet") and not cleaned.get("new_outlet", "").strip():
+            self.add_error("outlet", "Choose the outlet, or name a new one.")
+        return cleaned
+
+    def outlet_source(self) -> Source:
+        if self.cleaned_data.get("outlet"):
+            return self.cleaned_data["outlet"]
+        name = self.cleaned_data["new_outlet"].strip()
+        found = Source.objects.matching(name).filter(kind=Source.Kind.OUTLET).first()
+        return found or Source.objects.create(kind=Source.Kind.OUTLET, name=name)
 
     def clean_text(self):
         text = self.cleaned_data["text"]
         if "\x00" in text:
             raise forms.ValidationError("The text holds NUL bytes: paste it as plain text.")
         return text
+
+
+def readable_figures(candidate) -> list[str]:
+    """ "≥ 42 killed (people)" rather than the extractor's codes."""
+    from claims.intake import figure_fields
+    from claims.models import Figure
+
+    readable = []
+    for found in candidate.figures or []:
+        try:
+            readable.append(Figure(**figure_fields({"text": "", **found})).summary())
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            readable.append(str(found.get("text", "?")))
+    return readable
 
 
 def highlight(text: str, candidates) -> str:
@@ -190,7 +220,7 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             data = form.cleaned_data
             try:
                 document, outcome, candidates = services.import_article(
-                    url=data["url"], outlet=data["outlet"], title=data["title"], text=data["text"],
+                    url=data["url"], outlet=form.outlet_source(), title=data["title"], text=data["text"],
                     published_at=data["published_at"], byline=data["byline"], user=request.user,
                 )  # fmt: skip
             except ValidationError as refusal:
@@ -211,6 +241,8 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         candidates = list(document.candidates.select_related("speaker_source", "match_claim", "claim"))
         pending = [c for c in candidates if c.state == Candidate.State.PENDING]
+        for candidate in pending:
+            candidate.readable_figures = readable_figures(candidate)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

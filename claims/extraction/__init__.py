@@ -61,6 +61,7 @@ class _Extractor:
         self.last_named: dict | None = None
         self.quoting: dict | None = None
         self.last_speaker: dict | None = None
+        self.full_names: dict[str, str] = {}  # surname -> full name, as named earlier in the text
         self._resolved: dict[str, tuple[int | None, str]] = {}
 
     def paragraph(self, paragraph: Span) -> None:
@@ -99,6 +100,7 @@ class _Extractor:
         if found is None:
             return None
         source_id, resolved = self._resolve(found[1], found[1])
+        self.full_names[resolved.split()[-1]] = resolved
         return {"name": resolved, "source_id": source_id, "named": True, "at": found[0]}
 
     # One sentence
@@ -212,7 +214,11 @@ class _Extractor:
                 return None
             return {**latest, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
         name, named = name_in(mention)
+        if named and " " not in name and name in self.full_names:
+            name = self.full_names[name]  # "Nasser told" after "Karim Nasser": the same person
         source_id, resolved = self._resolve(name, mention)
+        if named and " " in resolved:
+            self.full_names[resolved.split()[-1]] = resolved
         speaker = {
             "mention": mention,
             "start": span[0],
@@ -277,8 +283,11 @@ class _Extractor:
     def _said_on(self, cue: re.Match | None, speaker: dict) -> str | None:
         if cue is None or self.published is None:
             return None
-        window = self.text[max(0, cue.start() - 30) : cue.end() + 30]
-        day = DAY_PHRASE.search(window)
+        # Only a day right by the cue ("said Monday", "said on Monday", "on Monday said") dates the saying.
+        after = DAY_PHRASE.match(self.text, cue.end() + 1) if self.text[cue.end() : cue.end() + 1] == " " else None
+        before = DAY_PHRASE.search(self.text, max(0, cue.start() - 14), cue.start())
+        before = before if before and not self.text[before.end() : cue.start()].strip() else None
+        day = after or before
         return _weekday_on_or_before(self.published, day.group(2)).isoformat() if day else None
 
     def _figure_period(self, content: Span, figures: list[dict], index: int) -> tuple[str | None, str | None]:

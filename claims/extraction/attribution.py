@@ -108,10 +108,18 @@ def _strip_auxiliaries(text: str) -> str:
     return re.sub(r"(?:\s+(?:has|have|had|also|later|earlier|previously|again|then|will|would))+$", "", text)
 
 
+SENTENCE_ADVERBS = {
+    "separately", "meanwhile", "however", "later", "earlier", "also", "still", "yet", "overall", "instead",
+    "previously", "nonetheless", "moreover", "separate", "elsewhere", "today", "yesterday", "then", "now",
+}  # fmt: skip
+
+
 def is_name(text: str) -> bool:
     tokens = text.split()
     if not tokens or len(tokens) > 7:
         return False
+    if len(tokens) == 1 and (tokens[0].lower() in SENTENCE_ADVERBS or tokens[0].lower().endswith("ly")):
+        return False  # "Separately, the Red Crescent said": an adverb, not a speaker
     connectors = {"al", "bin", "ibn", "abu", "de", "van", "von", "of", "for", "on", "and"}
     if not all(NAME_TOKEN_RE.fullmatch(t) or t.lower() in connectors for t in tokens):
         return False
