@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models, transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -267,13 +267,18 @@ class VerdictInline(admin.TabularInline):
     def state(self, obj):
         if obj.is_published:
             return "published"
-        newest = obj.claim.verdicts.order_by("-pk").values_list("pk", flat=True).first()
-        return "awaiting an editor" if newest == obj.pk else "overtaken by a newer proposal"
+        return "awaiting an editor" if obj.newest_pk == obj.pk else "overtaken by a newer proposal"
 
     verbose_name_plural = "verdict history (proposed and published)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("proposed_by", "published_by", "superseded_by")
+        newest = Verdict.objects.filter(claim=OuterRef("claim")).order_by("-pk").values("pk")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("proposed_by", "published_by", "superseded_by")
+            .annotate(newest_pk=Subquery(newest))
+        )
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -122,6 +122,7 @@ def record_document(
     user=None,
 ) -> Document:
     """Store a published piece with its text snapshot and the snapshot's SHA-256."""
+    _refuse_nul(text)
     document = Document(
         url=url,
         outlet=outlet,
@@ -140,8 +141,15 @@ def record_document(
     return document
 
 
+def _refuse_nul(text: str) -> None:
+    # PostgreSQL text cannot hold NUL: refuse it as bad input rather than fail on the write.
+    if "\x00" in text:
+        raise ValidationError({"text": "The text holds NUL bytes: give it as plain text."})
+
+
 def save_document(*, document: Document, user, reason: str = "document edited") -> Document:
     """Save an edited document, re-hashing its text so the snapshot and its hash never disagree."""
+    _refuse_nul(document.text)
     document.text_sha256 = text_sha256(document.text)
     document.full_clean()
     with transaction.atomic():
@@ -644,19 +652,19 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
 
 
 def _proposed_source(candidate: Candidate) -> Source:
-    """The speaker the reviewer accepts along with the claim: a proper name is a person, or an
-    organization when it reads like one ("Red Crescent"); a description is an unnamed speaker."""
-    name = candidate.speaker_name
-    if not attribution.is_name(name):
-        kind = Source.Kind.UNNAMED
-    elif attribution.SPEAKER_NOUNS.search(name):
-        kind = Source.Kind.ORGANIZATION
-    else:
-        kind = Source.Kind.PERSON
-    source = Source(kind=kind, name=name)
+    """The speaker the reviewer accepts along with the claim."""
+    source = Source(kind=_kind_of_new_speaker(candidate.speaker_name), name=candidate.speaker_name[:200])
     source.full_clean()
     source.save()
     return source
+
+
+def _kind_of_new_speaker(name: str) -> str:
+    """A proper name is a person, or an organization when it reads like one ("Red Crescent");
+    a description ("a prison official") is an unnamed speaker."""
+    if not attribution.is_name(name):
+        return Source.Kind.UNNAMED
+    return Source.Kind.ORGANIZATION if attribution.SPEAKER_NOUNS.search(name) else Source.Kind.PERSON
 
 
 def reject_candidate(*, candidate: Candidate, user) -> Candidate:
@@ -752,9 +760,7 @@ def _source_named(name: str, default_kind: str) -> Source:
     found = Source.objects.matching(name).first()
     if found is not None:
         return found
-    kind = default_kind
-    if default_kind == Source.Kind.UNNAMED and attribution.is_name(name):
-        kind = Source.Kind.ORGANIZATION if attribution.SPEAKER_NOUNS.search(name) else Source.Kind.PERSON
+    kind = _kind_of_new_speaker(name) if default_kind == Source.Kind.UNNAMED else default_kind
     source = Source(kind=kind, name=name[:200])
     source.full_clean()
     source.save()

@@ -45,6 +45,9 @@ from sources.models import Affiliation, Document, canonical_url
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
 FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors, keyed by field name.")
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False, description="The claim's ETag as last read."
+)
 READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
 
 
@@ -212,7 +215,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     @extend_schema(
         request=EvidenceInputSerializer,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[IF_MATCH],
         responses={201: EvidenceItemSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
     )
     @action(detail=True, methods=["post"])
@@ -227,7 +230,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     @extend_schema(
         request=VerdictInputSerializer,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[IF_MATCH],
         responses={201: ProposedVerdictSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
     )
     @action(detail=True, methods=["post"])
@@ -269,7 +272,7 @@ class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[IF_MATCH],
         responses={200: ProposedVerdictSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
     )
     @action(detail=True, methods=["post"])

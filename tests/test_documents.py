@@ -107,3 +107,14 @@ def test_an_excerpt_must_stand_in_the_documents_text(killed_500, reviewer):
             claim=killed_500, document=document, excerpt="at least 500 people", start=0, end=19, user=reviewer
         )
     assert "start" in caught.value.message_dict
+
+
+def test_nul_bytes_are_refused_by_the_service_not_the_database(seed, reviewer):
+    with pytest.raises(ValidationError) as caught:
+        record("https://news.example/nul", text="a\x00b")
+    assert "text" in caught.value.message_dict
+    document = record("https://news.example/ok", text="fine")
+    document.text = "now \x00 broken"
+    with pytest.raises(ValidationError, match="NUL"):
+        services.save_document(document=document, user=reviewer)
+    assert Document.objects.get(pk=document.pk).text == "fine"

@@ -6,15 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from claims.extraction import extract
-from sources.models import Source
-
-
-def resolve_source(name: str) -> tuple[int | None, str]:
-    """A mention's Source, by name or alias, when exactly one matches."""
-    matches = list(Source.objects.matching(name)[:2])
-    if len(matches) == 1:
-        return matches[0].pk, matches[0].name
-    return None, name
+from claims.intake import resolve_source
 
 
 class Command(BaseCommand):
