@@ -1,14 +1,12 @@
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from claims.models import Appearance, Claim, Figure, Status
-from sources.models import SourceAlias, canonical_url
+from sources.models import canonical_url
 
 
 class StatusInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -56,12 +54,4 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), document__url=url)))
 
     def search(self, queryset, name, value):
-        alias = Exists(SourceAlias.objects.filter(source=OuterRef("speaker_id"), name__icontains=value))
-        if connection.vendor == "postgresql":
-            vector = SearchVector("text", "quote", "speaker__name", config="english")
-            return queryset.annotate(search=vector).filter(
-                Q(search=SearchQuery(value, search_type="websearch", config="english")) | alias
-            )
-        return queryset.filter(
-            Q(text__icontains=value) | Q(quote__icontains=value) | Q(speaker__name__icontains=value) | alias
-        )
+        return queryset.search(value)
