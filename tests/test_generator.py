@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from claims.independence import assess
 from claims.models import Appearance, ChangeSequence, Claim, ClaimChange, Evidence, Figure, Verdict
@@ -117,3 +117,17 @@ def test_a_failed_run_leaves_nothing_behind(seed, monkeypatch):
     with pytest.raises(ValidationError):
         call_command("generate_claims", claims=300, seed=2, stdout=StringIO())
     assert {model: model.objects.count() for model in before} == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="keys and indexes are rebuilt on PostgreSQL only")
+def test_generation_puts_back_every_key_and_index(seed):
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'")
+            keys = set(cursor.fetchall())
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+            return keys, set(cursor.fetchall())
+
+    before = schema()
+    Generator(Plan(50), seed=3, progress=lambda message: None).run()
+    assert schema() == before
