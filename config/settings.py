@@ -1,6 +1,9 @@
 """The one settings file. Every deployment difference comes from the environment.
 
 DATABASE_URL    PostgreSQL (postgres://user@host:5432/name); unset or empty uses a SQLite file.
+DATABASE_REPLICA_URL  a streaming replica of DATABASE_URL's server to read from (docs/scaling.md).
+REPLICA_STICKY_SECONDS how long a browser that wrote keeps reading from the primary (15).
+DISABLE_SERVER_SIDE_CURSORS "1" behind PgBouncer in transaction mode.
 SECRET_KEY      required in production; the insecure default is flagged by `check --deploy`.
 DEBUG           "1"/"true" for local development only.
 ALLOWED_HOSTS   comma-separated host names.
@@ -87,8 +90,22 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # Needed behind PgBouncer in transaction mode (docs/scaling.md).
+        disable_server_side_cursors=env_bool("DISABLE_SERVER_SIDE_CURSORS"),
     )
 }
+# Reads from a streaming replica, each caller still reading its own writes (config/replicas.py).
+# Under test the replica is a mirror of the test database, so no second one is created.
+REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "15"))
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        disable_server_side_cursors=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        test_options={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["config.replicas.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "config.replicas.ReadYourWritesMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
