@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -323,3 +325,25 @@ def test_proposals_and_assignments_move_nothing_a_newsroom_sees(api, killed_500,
     assert (body["updated_at"], body["version"]) == (before.json()["updated_at"], before.json()["version"])
     killed_500.refresh_from_db()
     assert killed_500.history.first().history_change_reason == "assigned to rev"  # the desk still sees it
+
+
+def test_fast_representation_equals_the_declared_fields(rf, killed_500, displaced_114000, reviewer, hospital_director):
+    """ClaimSerializer writes its fields out by hand for speed; the declared fields stay the spec."""
+    from rest_framework import serializers as drf
+    from rest_framework.renderers import JSONRenderer
+
+    from claims.serializers import ClaimSerializer
+    from claims.synthetic import Generator, Plan
+    from claims.views import claims_for_api
+
+    support(displaced_114000, reviewer, source=hospital_director)
+    decide(displaced_114000, reviewer, "confirmed")
+    decide(killed_500, reviewer, "unconfirmed")
+    Generator(Plan(150), seed=4, progress=lambda message: None).run()
+    serializer = ClaimSerializer(context={"request": rf.get("/api/v1/claims/")})
+    claims = list(claims_for_api().order_by("pk"))
+    assert any(claim.published_verdicts for claim in claims) and any(claim.evidence.all() for claim in claims)
+    for claim in claims:
+        fast = JSONRenderer().render(serializer.to_representation(claim))
+        declared = JSONRenderer().render(drf.ModelSerializer.to_representation(serializer, claim))
+        assert json.loads(fast) == json.loads(declared)
