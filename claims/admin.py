@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -128,9 +129,9 @@ class OutletFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                Exists(Appearance.objects.filter(claim=OuterRef("pk"), document__outlet_id=self.value()))
-            )
+            if not self.value().isdigit():
+                raise IncorrectLookupParameters(f"No outlet {self.value()!r}.")
+            return queryset.in_outlet(int(self.value()))
         return queryset
 
 

@@ -41,7 +41,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = []
 
     def filter_outlet(self, queryset, name, value):
-        return queryset.filter(Exists(Appearance.objects.filter(claim=OuterRef("pk"), document__outlet_id=value)))
+        return queryset.in_outlet(value)
 
     def filter_metric(self, queryset, name, value):
         return queryset.filter(Exists(Figure.objects.filter(claim=OuterRef("pk"), metric=value)))

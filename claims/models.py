@@ -93,6 +93,19 @@ class ClaimQuerySet(models.QuerySet):
         )
         return self.filter(Q(text) | Q(speaker__in=sorted(speakers)))
 
+    def in_outlet(self, outlet_id: int):
+        """Claims that appear in a document of this outlet. On PostgreSQL a trigger keeps each
+        claim's outlets on its row (migration 0009), so this is checked beside the list order."""
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(
+                RawSQL(
+                    "claims_claim.outlet_ids @> ARRAY[%s]::bigint[]", [outlet_id], output_field=models.BooleanField()
+                )
+            )
+        return self.filter(
+            models.Exists(Appearance.objects.filter(claim=models.OuterRef("pk"), document__outlet_id=outlet_id))
+        )
+
     def awaiting_review(self):
         return self.filter(status=Status.UNREVIEWED)
 
@@ -148,9 +161,10 @@ class Claim(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # On PostgreSQL the table also has a `search_vector` column, kept by a trigger from the text,
-    # the quote and the speaker's name (migration 0008). It is not a model field, so no query
-    # loads it; ClaimQuerySet.search reads it. SQLite has no such column.
+    # On PostgreSQL the table also has two columns kept by triggers: `search_vector`, from the
+    # text, the quote and the speaker's name (migration 0008), and `outlet_ids`, the outlets the
+    # claim appears in (0009). They are not model fields, so no query loads them;
+    # ClaimQuerySet.search and in_outlet read them. SQLite has neither.
 
     history = HistoricalRecords()
     objects = ClaimQuerySet.as_manager()

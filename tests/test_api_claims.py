@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.models import Claim
+from sources.models import Source
 from tests.conftest import decide, seed_claim, source, support
 
 SEED_URL = "https://seed.invalid/ap/2015-05-18/hundreds-killed-as-ramadi-falls-to-is"
@@ -347,3 +348,30 @@ def test_fast_representation_equals_the_declared_fields(rf, killed_500, displace
         fast = JSONRenderer().render(serializer.to_representation(claim))
         declared = JSONRenderer().render(drf.ModelSerializer.to_representation(serializer, claim))
         assert json.loads(fast) == json.loads(declared)
+
+
+def test_outlet_filter_follows_appearances_and_documents(api, killed_500, reviewer):
+    reuters = Source.objects.create(kind="outlet", name="Reuters")
+    document = services.record_document(
+        url="https://reuters.example/ramadi", outlet=reuters, title="Ramadi", text="At least 500 people were killed."
+    )
+
+    def in_reuters():
+        return {c["id"] for c in api.get("/api/v1/claims/", {"outlet": reuters.pk}).json()["results"]}
+
+    assert in_reuters() == set()
+    appearance = services.record_appearance(
+        claim=killed_500, document=document, excerpt="At least 500 people were killed.", user=reviewer
+    )
+    assert in_reuters() == {killed_500.pk}
+    services.remove_appearance(appearance=appearance, user=reviewer)
+    assert in_reuters() == set()
+
+    services.record_appearance(
+        claim=killed_500, document=document, excerpt="At least 500 people were killed.", user=reviewer
+    )
+    bbc = Source.objects.create(kind="outlet", name="BBC")
+    document.outlet = bbc
+    services.save_document(document=document, user=reviewer)
+    assert in_reuters() == set()
+    assert killed_500.pk in {c["id"] for c in api.get("/api/v1/claims/", {"outlet": bbc.pk}).json()["results"]}

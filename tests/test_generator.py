@@ -131,3 +131,14 @@ def test_generation_puts_back_every_key_and_index(seed):
     before = schema()
     Generator(Plan(50), seed=3, progress=lambda message: None).run()
     assert schema() == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="claims carry their outlets on PostgreSQL only")
+def test_generated_claims_carry_the_outlets_the_trigger_would_set(generated):
+    _, claims = generated
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM claims_claim WHERE id = ANY(%s) AND outlet_ids <> claims_outlets_of(id)",
+            [list(claims.values_list("pk", flat=True))],
+        )
+        assert cursor.fetchone()[0] == 0
