@@ -5,7 +5,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 WIKIDATA_QID_PATTERN = r"^Q[1-9][0-9]*$"
@@ -343,6 +343,8 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-published_at", "pk"]
+        # An outlet's latest documents: the review queue's outlet filter lists the most recent.
+        indexes = [models.Index(F("outlet"), F("published_at").desc(), name="document_outlet_latest_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(text_sha256__regex=SHA256_PATTERN),

@@ -309,6 +309,46 @@ def test_an_unfiltered_queue_is_counted_from_statistics_on_postgresql(admin_clie
     assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and '"claims_claim"' in q["sql"]]
 
 
+def test_a_large_filtered_queue_is_counted_from_the_planners_estimate(admin_client, seed, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("estimated counts come from PostgreSQL's planner")
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/admin/claims/claim/", {"kind__exact": "figure"})
+    assert response.context["cl"].result_count >= 1
+    assert [q for q in queries.captured_queries if q["sql"].startswith("EXPLAIN (FORMAT JSON)")]
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and '"claims_claim"' in q["sql"]]
+
+
+def test_sidebar_lists_recent_events_and_outlets_and_keeps_the_chosen_one(admin_client, seed, monkeypatch):
+    from claims import admin as claims_admin
+    from claims.models import Event
+
+    monkeypatch.setattr(claims_admin, "SIDEBAR_CHOICES", 1)
+    events = list(Event.objects.order_by("start_date"))
+    older = events[0]
+    page = admin_client.get("/admin/claims/claim/")
+    choices = {
+        c["display"]
+        for spec in page.context["cl"].filter_specs
+        if spec.title == "event (most recent)"
+        for c in spec.choices(page.context["cl"])
+    }
+    assert older.name not in choices
+    page = admin_client.get("/admin/claims/claim/", {"event__id__exact": older.pk})
+    assert page.context["cl"].result_count == Claim.objects.filter(event=older).count()
+    choices = {
+        c["display"]
+        for spec in page.context["cl"].filter_specs
+        if spec.title == "event (most recent)"
+        for c in spec.choices(page.context["cl"])
+    }
+    assert older.name in choices
+    assert admin_client.get("/admin/claims/claim/", {"event__id__exact": "x"}).status_code == 302  # ?e=1
+
+
 def test_a_filtered_or_small_queue_is_counted_exactly(seed):
     paginator = EstimatedCountPaginator(Claim.objects.filter(kind="figure"), 50)
     assert paginator.count == 6
