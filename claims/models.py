@@ -2,9 +2,10 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
@@ -81,10 +82,15 @@ class ClaimQuerySet(models.QuerySet):
                 | Q(speaker__in=Source.objects.filter(named))
                 | Q(speaker__in=SourceAlias.objects.filter(named).values("source"))
             )
+        # The closest speakers by name and by alias, at most SPEAKERS_PER_SEARCH of each, as a
+        # list: the planner can then use the speaker index when the words themselves are rare.
+        closeness = TrigramWordSimilarity(Value(words), "name")
         similar = Q(name__trigram_word_similar=words)
+        names = Source.objects.filter(similar).annotate(closeness=closeness).order_by("-closeness", "pk")
+        aliases = SourceAlias.objects.filter(similar).annotate(closeness=closeness).order_by("-closeness", "source")
         speakers = {
-            *Source.objects.filter(similar).values_list("pk", flat=True)[: self.SPEAKERS_PER_SEARCH],
-            *SourceAlias.objects.filter(similar).values_list("source", flat=True)[: self.SPEAKERS_PER_SEARCH],
+            *names.values_list("pk", flat=True)[: self.SPEAKERS_PER_SEARCH],
+            *aliases.values_list("source", flat=True)[: self.SPEAKERS_PER_SEARCH],
         }
         text = RawSQL(
             "claims_claim.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
