@@ -555,6 +555,22 @@ def targets_table(found: list, http: dict) -> list[str]:
     return ["| target | measured | |", "|---|---|---|", *(f"| {a} | {b} | {verdict(c)} |" for a, b, c in rows)]
 
 
+ANALYSIS_PLACEHOLDER = """## Analysis
+
+(Written by hand after a run: why each target missed is missed, and by how much. bench/run.py
+keeps this section when it rewrites the file.)"""
+
+
+def kept_analysis(out) -> str | None:
+    """The hand-written "## Analysis" section of the previous report, kept across runs."""
+    try:
+        text = Path(out).read_text()
+    except (OSError, TypeError):
+        return None
+    match = re.search(r"^## Analysis\n.*?(?=^## )", text, re.S | re.M)
+    return match.group(0).rstrip() if match else None
+
+
 def report(args, info: dict, counts: dict, targets: dict, found: list, filtered: dict, http: dict, started) -> str:
     elapsed = (datetime.now(UTC) - started).total_seconds()
     lines = [
@@ -653,7 +669,8 @@ def report(args, info: dict, counts: dict, targets: dict, found: list, filtered:
             )
     else:
         lines.append(f"Not measured in this run: {http.get('skipped', 'skipped')}.")
-    lines += ["", "## Targets", "", *targets_table(found, http), "", "## Query plans", ""]
+    lines += ["", "## Targets", "", *targets_table(found, http), ""]
+    lines += [kept_analysis(args.out) or ANALYSIS_PLACEHOLDER, "", "## Query plans", ""]
     lines.append(
         "`EXPLAIN (ANALYZE, BUFFERS)` after the timed runs (a warm cache): for each endpoint the API's main"
         " statement (the one that picks the claims, or the changes), its slowest other statement as captured,"
