@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from claims.views import ChangesView, ClaimViewSet, EventViewSet, LookupView, VerdictViewSet
+from claims.views import ChangesView, ClaimViewSet, EventViewSet, LookupView, VerdictViewSet, healthz
 from sources.views import DocumentViewSet, SourceViewSet
 
 admin.site.site_header = "Claim tracker"
@@ -29,6 +29,7 @@ api = [
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

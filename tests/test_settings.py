@@ -48,3 +48,34 @@ def test_deploy_check_is_clean_with_production_settings():
 def test_deploy_check_flags_the_development_secret_key():
     result = run("manage.py", "check", "--deploy", ALLOWED_HOSTS="claims.example.org", HTTPS="1")
     assert "security.W009" in result.stderr + result.stdout
+
+
+def test_passwords_are_hashed_with_argon2(django_user_model):
+    user = django_user_model.objects.create_user("pat", password="a long desk passphrase")
+    assert user.password.startswith("argon2$")
+    assert user.check_password("a long desk passphrase")
+
+
+def test_healthz_answers_without_a_login_and_checks_the_database(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_says_unavailable_when_the_database_is_down(client, db, monkeypatch):
+    from django.db import OperationalError
+
+    class DatabaseDown:
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr("claims.views.connection", DatabaseDown())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "OperationalError"}
+
+
+def test_healthz_is_exempt_from_the_https_redirect():
+    from django.conf import settings
+
+    assert "^healthz$" in settings.SECURE_REDIRECT_EXEMPT
