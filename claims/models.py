@@ -687,6 +687,11 @@ class Evidence(models.Model):
         return self.source
 
     @property
+    def basis(self) -> str:
+        """What the evidence rests on: another claim, a document, or a source's statement."""
+        return "claim" if self.evidence_claim_id else "document" if self.document_id else "statement"
+
+    @property
     def origin_date(self):
         if self.evidence_claim_id:
             return self.evidence_claim.said_on

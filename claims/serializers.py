@@ -100,7 +100,7 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["claim", "document", "statement"]))
     def get_basis(self, evidence):
-        return "claim" if evidence.evidence_claim_id else "document" if evidence.document_id else "statement"
+        return evidence.basis
 
 
 class EvidenceSummarySerializer(serializers.Serializer):
@@ -142,47 +142,29 @@ class ClaimSerializer(serializers.ModelSerializer):
         """The declared fields, written out by hand: a page of 50 claims reads about 1,500 related
         rows, and building them through DRF's field machinery cost more than reading them.
         tests/test_api_claims.py holds this equal to the declared fields' own rendering."""
-        published = self._published(claim)
-        latest = published[-1] if published else None
-        status = Status(claim.status)
         speaker = self.get_speaker(claim)
         chain = self._first_chain(claim)
         evidence = list(claim.evidence.all())
+        status = self.get_status(claim)
+        status["as_of"] = _datetime(status["as_of"])
         return {
             "id": claim.pk,
             "url": self._absolute(reverse("api:claim-detail", args=[claim.pk])),
             "text": claim.text,
             "quote": claim.quote,
             "kind": claim.kind,
-            "status": {
-                "code": status.value,
-                "label": status.label,
-                "definition": status.definition,
-                "as_of": _datetime(latest.published_at) if latest else None,
-                "rationale": latest.rationale if latest else None,
-                "independently_confirmed": status == Status.CONFIRMED,
-            },
+            "status": status,
             "speaker": speaker,
             "described_as": claim.described_as,
             "said_on": _date(claim.said_on),
             "event": claim.event_id,
-            "chain": [
-                {"source": {"id": link.source_id, "name": link.source.name}, "role": link.role} for link in chain
-            ],
+            "chain": self.get_chain(claim),
             "figures": [_figure(figure) for figure in claim.figures.all()],
             "appearances": [_appearance(appearance) for appearance in claim.appearances.all()],
-            "evidence": {
-                "supporting_independent": sum(
-                    1 for e in evidence if e.stance == Evidence.Stance.SUPPORTS and e.independent
-                ),
-                "contradicting_independent": sum(
-                    1 for e in evidence if e.stance == Evidence.Stance.CONTRADICTS and e.independent
-                ),
-                "items": [_evidence_item(item) for item in evidence],
-            },
-            "verdicts": [_verdict(verdict) for verdict in published],
+            "evidence": {**_independent_counts(evidence), "items": [_evidence_item(item) for item in evidence]},
+            "verdicts": [_verdict(verdict) for verdict in self._published(claim)],
             "attribution_text": self._attribution_text(claim, speaker, chain),
-            "claimreview_url": self._absolute(reverse("api:claim-claimreview", args=[claim.pk])) if published else None,
+            "claimreview_url": self.get_claimreview_url(claim),
             "version": claim.version,
             "created_at": _datetime(claim.created_at),
             "updated_at": _datetime(claim.updated_at),
@@ -245,13 +227,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     @extend_schema_field(EvidenceSummarySerializer)
     def get_evidence(self, claim):
         items = list(claim.evidence.all())
-        return {
-            "supporting_independent": sum(1 for e in items if e.stance == Evidence.Stance.SUPPORTS and e.independent),
-            "contradicting_independent": sum(
-                1 for e in items if e.stance == Evidence.Stance.CONTRADICTS and e.independent
-            ),
-            "items": self._evidence_items.to_representation(items),
-        }
+        return {**_independent_counts(items), "items": self._evidence_items.to_representation(items)}
 
     @extend_schema_field(VerdictSerializer(many=True))
     def get_verdicts(self, claim):
@@ -269,9 +245,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     def get_claimreview_url(self, claim):
         if not self._published(claim):
             return None
-        path = reverse("api:claim-claimreview", args=[claim.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return self._absolute(reverse("api:claim-claimreview", args=[claim.pk]))
 
 
 # The representations above, for to_representation's hand-written path.
@@ -281,6 +255,15 @@ _BOUND = BoundField()
 
 def _datetime(value):
     return _DATETIME.to_representation(value) if value is not None else None
+
+
+def _independent_counts(evidence: list[Evidence]) -> dict:
+    return {
+        "supporting_independent": sum(1 for e in evidence if e.stance == Evidence.Stance.SUPPORTS and e.independent),
+        "contradicting_independent": sum(
+            1 for e in evidence if e.stance == Evidence.Stance.CONTRADICTS and e.independent
+        ),
+    }
 
 
 def _date(value):
@@ -330,7 +313,7 @@ def _evidence_item(evidence: Evidence) -> dict:
     return {
         "id": evidence.pk,
         "stance": evidence.stance,
-        "basis": "claim" if evidence.evidence_claim_id else "document" if evidence.document_id else "statement",
+        "basis": evidence.basis,
         "origin": {"id": origin.pk, "name": origin.name},
         "evidence_claim": evidence.evidence_claim_id,
         "document_url": evidence.document.url if evidence.document_id else None,
