@@ -347,6 +347,7 @@ def test_sidebar_lists_recent_events_and_outlets_and_keeps_the_chosen_one(admin_
     }
     assert older.name in choices
     assert admin_client.get("/admin/claims/claim/", {"event__id__exact": "x"}).status_code == 302  # ?e=1
+    assert admin_client.get("/admin/claims/claim/", {"outlet": "x"}).status_code == 302
 
 
 def test_a_filtered_or_small_queue_is_counted_exactly(seed):

@@ -75,7 +75,10 @@ def test_healthz_says_unavailable_when_the_database_is_down(client, db, monkeypa
     assert response.json() == {"status": "unavailable", "database": "OperationalError"}
 
 
-def test_healthz_is_exempt_from_the_https_redirect():
-    from django.conf import settings
+def test_healthz_is_exempt_from_the_https_redirect(client, db, settings):
+    from django.conf import settings as live
 
-    assert "^healthz$" in settings.SECURE_REDIRECT_EXEMPT
+    assert "^healthz$" in live.SECURE_REDIRECT_EXEMPT
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/admin/login/").status_code == 301  # the rest still goes to HTTPS
