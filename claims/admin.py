@@ -1,6 +1,6 @@
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters, messages
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -138,6 +138,13 @@ class AssignmentFilter(admin.SimpleListFilter):
 SIDEBAR_CHOICES = 25
 
 
+def _chosen_id(list_filter: admin.SimpleListFilter) -> int:
+    """The chosen id, or the admin's "invalid filter" notice for anything else."""
+    if not list_filter.value().isdigit():
+        raise IncorrectLookupParameters(f"No {list_filter.title.split(' (')[0]} {list_filter.value()!r}.")
+    return int(list_filter.value())
+
+
 def _with_chosen(choices: list[tuple[str, str]], chosen: str | None, name_of) -> list[tuple[str, str]]:
     if chosen and chosen.isdigit() and chosen not in {pk for pk, _ in choices}:
         name = name_of(int(chosen))
@@ -166,9 +173,7 @@ class OutletFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            if not self.value().isdigit():
-                raise IncorrectLookupParameters(f"No outlet {self.value()!r}.")
-            return queryset.in_outlet(int(self.value()))
+            return queryset.in_outlet(_chosen_id(self))
         return queryset
 
 
@@ -392,9 +397,7 @@ class EventFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            if not self.value().isdigit():
-                raise IncorrectLookupParameters(f"No event {self.value()!r}.")
-            return queryset.filter(event_id=int(self.value()))
+            return queryset.filter(event_id=_chosen_id(self))
         return queryset
 
 
