@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "sources",
     "claims",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +181,18 @@ CLAIMREVIEW_URL = os.environ.get("CLAIMREVIEW_URL", "")
 
 # Reverting from the history page would write around the services (a status, say).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Webhooks: delivered by Django's task API, stored in the database, run by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "webhooks"],
+    }
+}
+# --- end webhooks
+
+# --- Limits on what a request may carry.
+# --- end limits
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
