@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from claims import intake
+from claims import intake, limits
 from claims.extraction import attribution
 from claims.models import (
     Appearance,
@@ -122,7 +122,8 @@ def record_document(
     user=None,
 ) -> Document:
     """Store a published piece with its text snapshot and the snapshot's SHA-256."""
-    _refuse_nul(text)
+    _refuse_nul(url=url, title=title, text=text, byline=byline, language=language)
+    limits.refuse_long_article(text)
     document = Document(
         url=url,
         outlet=outlet,
@@ -141,16 +142,31 @@ def record_document(
     return document
 
 
-def _refuse_nul(text: str) -> None:
-    # PostgreSQL text cannot hold NUL: refuse it as bad input rather than fail on the write.
-    if "\x00" in text:
-        raise ValidationError({"text": "The text holds NUL bytes: give it as plain text."})
+def _refuse_nul(**fields: str) -> None:
+    """Refuse, by field, text PostgreSQL cannot store rather than fail on the write: NUL, and a
+    lone surrogate (JSON can spell one, "\\ud800"; UTF-8 cannot encode it)."""
+    errors = {}
+    for name, value in fields.items():
+        if not value:
+            continue
+        if "\x00" in value:
+            errors[name] = "The text holds NUL bytes: give it as plain text."
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                errors[name] = "The text holds a lone surrogate, which is not a character: give it as plain text."
+    if errors:
+        raise ValidationError(errors)
 
 
 def save_document(*, document: Document, user, reason: str = "document edited") -> Document:
     """Save an edited document, re-hashing its text so the snapshot and its hash never disagree."""
-    _refuse_nul(document.text)
-    document.text_sha256 = text_sha256(document.text)
+    _refuse_nul(url=document.url, title=document.title, text=document.text, byline=document.byline)
+    sha256 = text_sha256(document.text)
+    if sha256 != document.text_sha256:  # a changed text; one kept from before a lower limit may stay
+        limits.refuse_long_article(document.text)
+    document.text_sha256 = sha256
     document.full_clean()
     with transaction.atomic():
         _audit(document, user, reason).save()
@@ -177,6 +193,7 @@ def record_claim(
     `figures` are dicts of Figure fields; `appearances` are dicts of the keyword arguments of
     `record_appearance` without `claim` and `user`.
     """
+    _refuse_nul(text=text, quote=quote, described_as=described_as)
     claim = Claim(
         speaker=speaker,
         text=text,

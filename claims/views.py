@@ -1,24 +1,21 @@
 import base64
 import hashlib
+import logging
 import re
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Max, Prefetch
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import http_date
+from django.views.defaults import bad_request as default_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -31,8 +28,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from claims import services
 from claims.filters import ClaimFilter
+from claims.limits import too_large_message
 from claims.models import Appearance, ChainLink, Claim, ClaimChange, Event, Evidence, Figure, Verdict
 from claims.newsroom import VaryOnCaller
+from claims.openapi import CONFLICT, NOT_FOUND
 from claims.serializers import (
     ClaimInputSerializer,
     ClaimSerializer,
@@ -44,21 +43,45 @@ from claims.serializers import (
 )
 from sources.models import Affiliation, Document, canonical_url
 
-ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
-FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field errors, keyed by field name.")
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False, description="The claim's ETag as last read."
 )
-READ_ERRORS = {400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR}
+CLAIM_ID = OpenApiParameter(
+    "id",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="The claim's id.",
+    examples=[OpenApiExample("A claim", 1)],
+)
+# Refusals because of what the claim has become since, not because of what was sent.
+CONFLICT_CODES = {"already_published", "overtaken", "deleted"}
+
+logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    """Django's ValidationError from a service becomes a 400 naming the field; a stale version, 412."""
+    """Django's ValidationError from a service becomes a 400 naming the field; a stale version
+    is a 412 and a change the claim's current state forbids a 409. A body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 naming the limit (Django's own answer is a bare 400)."""
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         errors = exc.error_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.error_list}
-        stale = any(e.code == "stale" for messages in errors.values() for e in messages)
+        codes = {e.code for messages in errors.values() for e in messages}
         body = {field: [m for e in messages for m in e.messages] for field, messages in errors.items()}
-        return Response(body, status=status.HTTP_412_PRECONDITION_FAILED if stale else status.HTTP_400_BAD_REQUEST)
+        if "stale" in codes:
+            return Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+        if codes & CONFLICT_CODES:
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is down or restarting (a failover): say so, and when to come back.
+        logger.warning("Database unavailable: %s", exc)
+        return Response(
+            {"detail": "The database is unavailable; retry shortly."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     return drf_exception_handler(exc, context)
 
 
@@ -183,9 +206,6 @@ class JSONLDRenderer(JSONRenderer):
     format = "jsonld"
 
 
-@extend_schema(
-    responses={200: ClaimSerializer, 400: FIELD_ERRORS, 401: ERROR, 403: ERROR, 404: ERROR, 429: ERROR},
-)
 class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Claims with their published verification status."""
 
@@ -225,7 +245,25 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         response["ETag"] = f'"v{claim.version}-{hashlib.sha256(body).hexdigest()[:16]}"'
         return last_modified(response, claim.updated_at)
 
-    @extend_schema(request=ClaimInputSerializer, responses={201: ClaimSerializer, 400: FIELD_ERRORS, 403: ERROR})
+    @extend_schema(
+        request=ClaimInputSerializer,
+        responses={201: ClaimSerializer},
+        examples=[
+            OpenApiExample(
+                "A figure, as said",
+                {
+                    "kind": "figure",
+                    "text": "At least 500 people were killed in Ramadi over the three days to 17 May 2015.",
+                    "speaker": 1,
+                    "said_on": "2015-05-17",
+                    "figures": [
+                        {"as_written": "at least 500", "metric": "killed", "qualifier": "at_least", "low": 500}
+                    ],
+                },
+                request_only=True,
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
         data = ClaimInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -244,11 +282,20 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     @extend_schema(
         request=EvidenceInputSerializer,
-        parameters=[IF_MATCH],
-        responses={201: EvidenceItemSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
+        parameters=[CLAIM_ID, IF_MATCH],
+        examples=[
+            OpenApiExample(
+                "A source's statement",
+                {"stance": "contradicts", "note": "Gives 310 dead for the same days.", "source": 1},
+                request_only=True,
+            )
+        ],
+        responses={201: EvidenceItemSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def evidence(self, request, pk=None):
+        """Add evidence for or against the claim: another claim, a document or a source's statement.
+        Whether it is independent of the speaker is worked out, not given."""
         claim = get_object_or_404(Claim, pk=pk)
         data = EvidenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -259,11 +306,19 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     @extend_schema(
         request=VerdictInputSerializer,
-        parameters=[IF_MATCH],
-        responses={201: ProposedVerdictSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
+        parameters=[CLAIM_ID, IF_MATCH],
+        examples=[
+            OpenApiExample(
+                "Not confirmed yet",
+                {"status": "unconfirmed", "rationale": "Rests on the spokesman alone so far."},
+                request_only=True,
+            )
+        ],
+        responses={201: ProposedVerdictSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def verdicts(self, request, pk=None):
+        """Propose a verdict; the claim's status changes when an editor other than you publishes it."""
         claim = get_object_or_404(Claim, pk=pk)
         data = VerdictInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -272,15 +327,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         )
         return Response(ProposedVerdictSerializer(verdict).data, status=201)
 
-    @extend_schema(
-        responses={
-            (200, "application/ld+json"): OpenApiTypes.OBJECT,
-            401: ERROR,
-            403: ERROR,
-            404: ERROR,
-            429: ERROR,
-        }
-    )
+    @extend_schema(responses={(200, "application/ld+json"): OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer, JSONRenderer], pagination_class=None)
     def claimreview(self, request, pk=None):
         """The published verdict as schema.org ClaimReview markup."""
@@ -302,7 +349,7 @@ class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
     @extend_schema(
         request=None,
         parameters=[IF_MATCH],
-        responses={200: ProposedVerdictSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR, 412: FIELD_ERRORS},
+        responses={200: ProposedVerdictSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
@@ -337,11 +384,7 @@ class LookupView(VaryOnCaller, APIView):
                     "claims": ClaimSerializer(many=True),
                 },
             ),
-            400: FIELD_ERRORS,
-            401: ERROR,
-            403: ERROR,
-            404: ERROR,
-            429: ERROR,
+            404: NOT_FOUND,
         },
     )
     def get(self, request):
@@ -405,10 +448,6 @@ class ChangesView(VaryOnCaller, APIView):
                     "has_more": serializers.BooleanField(),
                 },
             ),
-            400: FIELD_ERRORS,
-            401: ERROR,
-            403: ERROR,
-            429: ERROR,
         },
     )
     def get(self, request):
@@ -466,10 +505,6 @@ class ByIdPagination(OpaqueCursorPagination):
     ordering = "id"
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: EventSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: EventSerializer, **READ_ERRORS}),
-)
 class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
     """Events, and every figure reported for one, grouped by metric."""
 
@@ -496,10 +531,6 @@ class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
                     ),
                 },
             ),
-            401: ERROR,
-            403: ERROR,
-            404: ERROR,
-            429: ERROR,
         }
     )
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -533,6 +564,19 @@ def healthz(request):
     except DatabaseError as exc:
         return JsonResponse({"status": "unavailable", "database": exc.__class__.__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request, exception=None):
+    """Django's own refusals, before any view: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413
+    naming the limit, and under /api/ every refusal is JSON."""
+    too_large = isinstance(exception, RequestDataTooBig)
+    message = too_large_message() if too_large else "Bad request."
+    code = 413 if too_large else 400
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=code)
+    if too_large:
+        return HttpResponse(message, status=code, content_type="text/plain; charset=utf-8")
+    return default_bad_request(request, exception)
 
 
 def not_found(request, exception=None):

@@ -8,13 +8,22 @@ SECRET_KEY      required in production; the insecure default is flagged by `chec
 DEBUG           "1"/"true" for local development only.
 ALLOWED_HOSTS   comma-separated host names.
 HTTPS           "1" when served over HTTPS: SSL redirect, secure cookies, HSTS.
-BEHIND_TLS_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto.
+BEHIND_TLS_PROXY "1" when a proxy terminates TLS and sets X-Forwarded-Proto (and X-Forwarded-For).
+CSP_REPORT_URI  where browsers report Content-Security-Policy violations (unset: nowhere).
+CORS_ALLOWED_ORIGINS comma-separated origins (https://newsroom.example) whose pages may call /api/.
+AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES failed admin logins before a username is locked out from
+                an address (5), and for how long (60).
+CONN_HEALTH_CHECKS, DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT_MS  how a dropped or silent database fails fast.
+DATA_UPLOAD_MAX_MEMORY_SIZE, MAX_ARTICLE_CHARS  the largest request body (bytes) and article text (characters).
+TASKS_BACKEND, WEBHOOK_*  how webhooks are queued, sent and retried (README, "Webhooks").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
+    "corsheaders",
+    "csp",
     "simple_history",
     "rest_framework",
     "rest_framework_api_key",
@@ -58,6 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that answers on its own
+    "csp.middleware.CSPMiddleware",
+    "claims.limits.PlainQueryStrings",  # a query string not UTF-8, or with NUL, is a 400 naming the parameter
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -67,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into its 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,10 +109,22 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # A kept connection the server dropped (a restart, a failover) is replaced when the next
+        # request starts, instead of failing that request (scripts/load_fault.py).
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
         # Needed behind PgBouncer in transaction mode (docs/scaling.md).
         disable_server_side_cursors=env_bool("DISABLE_SERVER_SIDE_CURSORS"),
     )
 }
+# A database that does not answer fails a request within seconds rather than holding a worker:
+# DB_CONNECT_TIMEOUT (seconds, 5) bounds connecting, DB_STATEMENT_TIMEOUT_MS (unset: none)
+# bounds each statement; set it below gunicorn's --timeout for web processes, not for migrate.
+# Options in DATABASE_URL's query string win.
+POSTGRES_OPTIONS = {"connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))}
+if os.environ.get("DB_STATEMENT_TIMEOUT_MS"):
+    POSTGRES_OPTIONS["options"] = f"-c statement_timeout={int(os.environ['DB_STATEMENT_TIMEOUT_MS'])}"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = POSTGRES_OPTIONS | DATABASES["default"].get("OPTIONS", {})
 # Reads from a streaming replica, each caller still reading its own writes (config/replicas.py).
 # Under test the replica is a mirror of the test database, so no second one is created.
 REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "15"))
@@ -104,9 +132,11 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"],
         conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=DATABASES["default"]["CONN_HEALTH_CHECKS"],
         disable_server_side_cursors=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
         test_options={"MIRROR": "default"},
     )
+    DATABASES["replica"]["OPTIONS"] = POSTGRES_OPTIONS | DATABASES["replica"].get("OPTIONS", {})
     DATABASE_ROUTERS = ["config.replicas.PrimaryReplicaRouter"]
     MIDDLEWARE.insert(0, "config.replicas.ReadYourWritesMiddleware")
 
@@ -117,6 +147,18 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+
+# Admin logins: a username is locked out from an address after AXES_FAILURE_LIMIT failures, for
+# AXES_COOLOFF_MINUTES; a success clears the count. `manage.py axes_reset` unlocks everyone.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "60")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -148,9 +190,9 @@ REST_FRAMEWORK = {
         "public": os.environ.get("API_PUBLIC_RATE", "120/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["claims.limits.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "claims.openapi.ErrorResponsesSchema",
     "EXCEPTION_HANDLER": "claims.views.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
 }
@@ -163,6 +205,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.Status",
@@ -189,9 +233,21 @@ TASKS = {
         "QUEUES": ["default", "webhooks"],
     }
 }
+# Each request waits this long to connect, and again for the answer.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Retries: full jitter under a ceiling that doubles from BASE up to MAX, for FOR seconds, then given up.
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_RETRY_FOR_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", "86400"))
+# How long a worker may hold a delivery it is sending before `sweep_webhooks` presumes it dead.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 # --- end webhooks
 
 # --- Limits on what a request may carry.
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes is refused with a 413 that names the limit. It must
+# hold a pasted article of MAX_ARTICLE_CHARS in the admin's form encoding (up to 9 bytes a character).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+MAX_ARTICLE_CHARS = int(os.environ.get("MAX_ARTICLE_CHARS", "200000"))
 # --- end limits
 
 STATIC_URL = "static/"
@@ -206,8 +262,40 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it: forms carry the token
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Every login would otherwise come from the proxy's address: a lockout would then hold the
+    # username everywhere, so anyone could lock a desk member out. Count by the address the proxy saw.
+    AXES_CLIENT_IP_CALLABLE = "claims.newsroom.address_behind_proxy"
+
+# What a page may load: only this site's own scripts, and never inside another site's frame.
+# Styles may be inline (the status badges and the event chart set colours in `style`), scripts
+# never: the admin and the API docs load theirs from /static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # the API docs' icons are data: URLs
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": HTTPS,
+        "report-uri": os.environ.get("CSP_REPORT_URI") or None,
+    }
+}
+
+# Newsroom pages on other origins may call the API from the browser with a key; no cookies are
+# sent, so a desk member's session never answers another site's script.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]  # POST: keys that act for a desk member
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+CORS_ALLOW_CREDENTIALS = False
 
 LOGGING = {
     "version": 1,

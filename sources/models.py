@@ -1,4 +1,5 @@
 import hashlib
+import re
 from datetime import date
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -41,8 +42,11 @@ def canonical_url(url: str) -> str:
     if ":" in host:  # an IPv6 literal keeps its brackets
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = parts.path.rstrip("/") or "/"
-    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    # Trailing white space goes with trailing slashes: dropping the fragment or tracking
+    # parameters can leave it at the end, where spelling the result again would strip it.
+    path = re.sub(r"[\s/]+$", "", parts.path) or "/"
+    pairs = (pair.rstrip() for pair in parts.query.split("&"))
+    query = "&".join(pair for pair in pairs if pair and not _is_tracking(pair))
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

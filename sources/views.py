@@ -1,16 +1,13 @@
 from django.db.models import Count, Prefetch, Q
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from claims.models import Status
 from claims.newsroom import VaryOnCaller
-from claims.views import READ_ERRORS, ByIdPagination
+from claims.views import ByIdPagination
 from sources.models import Affiliation, Document, Source
 from sources.serializers import DocumentSerializer, SourceSerializer
 
 
-@extend_schema_view(list=extend_schema(responses={200: SourceSerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: SourceSerializer, **READ_ERRORS}))  # fmt: skip
 class SourceViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
     """Sources with their affiliations and their claims counted by published status."""
 
@@ -30,8 +27,6 @@ class SourceViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
         )
 
 
-@extend_schema_view(list=extend_schema(responses={200: DocumentSerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: DocumentSerializer, **READ_ERRORS}))  # fmt: skip
 class DocumentViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
     serializer_class = DocumentSerializer

@@ -163,7 +163,7 @@ def test_an_editor_publishes_through_the_api_but_not_their_own_proposal(client, 
     assert refused.json() == {"non_field_errors": ["Publishing needs a second person: you proposed this verdict."]}
 
     overtaken = post(client, f"/api/v1/verdicts/{proposal['id']}/publish/")
-    assert overtaken.status_code == 400 and "newer verdict" in overtaken.json()["non_field_errors"][0]
+    assert overtaken.status_code == 409 and "newer verdict" in overtaken.json()["non_field_errors"][0]
     killed_500.refresh_from_db()
     assert killed_500.status == "unreviewed"
 

@@ -132,13 +132,11 @@ def test_the_extractor_never_raises_and_offsets_always_slice(text):
         assert text[candidate["speaker"]["start"] : candidate["speaker"]["end"]] == candidate["speaker"]["mention"]
 
 
-NEWSY = st.lists(
-    st.sampled_from(
-        ['"', "“", "”", ",", ".", " said ", " according to ", "the officials", "At least 10", " police ", "\n",
-         "killed", "he", " told ", "Haimour", "al-", "—", "between 3 and", " 8,000 ", "dozens of", "é", "\x00"]
-    ),
-    max_size=60,
-).map("".join)  # fmt: skip
+NEWSY_WORDS = [
+    '"', "“", "”", ",", ".", " said ", " according to ", "the officials", "At least 10", " police ", "\n",
+    "killed", "he", " told ", "Haimour", "al-", "—", "between 3 and", " 8,000 ", "dozens of", "é", "\x00",
+]  # fmt: skip
+NEWSY = st.lists(st.sampled_from(NEWSY_WORDS), max_size=60).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -148,6 +146,34 @@ def test_the_extractor_never_raises_on_news_shaped_noise(text):
         assert text[candidate["start"] : candidate["end"]] == candidate["text"]
         for figure in candidate["figures"]:
             assert text[figure["start"] : figure["end"]] == figure["text"]
+
+
+# Dates, spelled-out and huge numbers, and ranges the wrong way round, in any order: resolving
+# "on Sunday" or "last week" against a publication date at either end of the calendar, or
+# reading a number no figure can hold, must not raise either.
+DATED_NEWS = st.lists(
+    st.sampled_from(
+        [*NEWSY_WORDS, " on Sunday", " on Monday", " last week", " yesterday", " in April", " in December",
+         " on 17 May", " on 31 February", " May 2015", " 1,000,000,000,000,000,000,000 ", " 99999999999999999.5 ",
+         " 0.00001 ", " half ", " a third of ", " percent", " wounded", " displaced", " arrested",
+         "Ahmed Haimour, a spokesman,", " The UN ", " between 5,000 and 3,000 ", " up to 114,000 ", " more than 200 ",
+         " hundreds of ", "\u202e", "'"]
+    ),
+    max_size=80,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATED_NEWS, st.none() | st.dates())
+def test_the_extractor_never_raises_on_dated_news_and_every_offset_slices(text, published):
+    for candidate in extract(text, published=published):
+        assert text[candidate["start"] : candidate["end"]] == candidate["text"]
+        speaker = candidate["speaker"]
+        assert text[speaker["start"] : speaker["end"]] == speaker["mention"]
+        for figure in candidate["figures"]:
+            assert text[figure["start"] : figure["end"]] == figure["text"]
+        if candidate.get("said_on"):
+            date.fromisoformat(candidate["said_on"])
 
 
 def test_extract_claims_prints_the_contract(seed, tmp_path):
