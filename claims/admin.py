@@ -412,6 +412,14 @@ class SpeakerKindFilter(admin.SimpleListFilter):
         return queryset.filter(speaker__kind=self.value()) if self.value() else queryset
 
 
+def _posted_version(request) -> int | None:
+    """The claim version a posted claim page was rendered with; an unreadable one never matches."""
+    seen = request.POST.get("expected_version", "")
+    if not seen:
+        return None
+    return int(seen) if seen.isascii() and seen.isdigit() and len(seen) <= 18 else -1
+
+
 class ClaimAdminForm(forms.ModelForm):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -581,15 +589,17 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in services.CLAIM_FIELDS if name in form.cleaned_data}
         if change:
+            # Even with no claim field changed: this locks the claim for the rest of the save and
+            # refuses a stale page, so the figures and evidence saved next cannot land on top of
+            # someone else's edit either. The form's own version check ran before any lock.
             changed = {name: value for name, value in fields.items() if name in form.changed_data}
-            if changed:
-                services.update_claim(
-                    claim=obj,
-                    user=request.user,
-                    reason="edited in admin",
-                    expected_version=form.cleaned_data.get("expected_version"),
-                    **changed,
-                )
+            services.update_claim(
+                claim=obj,
+                user=request.user,
+                reason="edited in admin",
+                expected_version=form.cleaned_data.get("expected_version"),
+                **changed,
+            )
         else:
             claim = services.record_claim(user=request.user, **fields)
             obj.pk = claim.pk

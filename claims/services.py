@@ -62,9 +62,15 @@ def _audit(instance, user, reason: str):
     return instance
 
 
-def _locked_claim(claim: Claim, expected_version: int | None = None) -> Claim:
+def _locked_claim(claim: Claim, expected_version: int | None = None, *, and_citing: bool = False) -> Claim:
+    """Lock the claim for the caller's transaction, and with `and_citing` the claims whose
+    evidence cites it: an edit that rejudges that evidence raises them too. Taking them now,
+    before the change feed's counter, keeps one order (claims, then the counter), so a writer
+    holding one of them never waits for the counter while this waits for it: a deadlock."""
     # of=("self",): lock the claim row only, not its speaker's (PostgreSQL; SQLite ignores locks).
-    locked = Claim.objects.select_for_update(of=("self",)).select_related("speaker").get(pk=claim.pk)
+    locked = Claim.objects.select_for_update(of=("self",)).select_related("speaker").filter(pk=claim.pk).first()
+    if locked is None:  # deleted by someone else since the caller read it
+        raise ValidationError("Someone else deleted this claim meanwhile.", code="deleted")
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
             {
@@ -75,6 +81,8 @@ def _locked_claim(claim: Claim, expected_version: int | None = None) -> Claim:
                 )
             }
         )
+    if and_citing:
+        list(Claim.objects.select_for_update(of=("self",)).filter(evidence__evidence_claim=locked).order_by("pk"))
     return locked
 
 
@@ -252,12 +260,18 @@ def delete_claim(*, claim: Claim, user) -> None:
 def update_claim(
     *, claim: Claim, user, expected_version: int | None = None, reason: str = "claim edited", **changes
 ) -> Claim:
-    """Edit what a claim says or who said it; a reviewed status must still hold afterwards."""
+    """Edit what a claim says or who said it; a reviewed status must still hold afterwards.
+
+    With no changes it only locks the claim for the caller's transaction, refusing a stale
+    `expected_version`: the admin saves a page's figures and evidence under that lock.
+    """
     unknown = set(changes) - set(CLAIM_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited here."))
     with transaction.atomic():
-        locked = _locked_claim(claim, expected_version)
+        locked = _locked_claim(claim, expected_version, and_citing=bool({"speaker", "said_on"} & set(changes)))
+        if not changes:
+            return locked
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.full_clean()  # Claim.clean() keeps a reviewed status justified
@@ -360,7 +374,7 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
     describes the speaker in this place.
     """
     with transaction.atomic():
-        locked = _locked_claim(claim)
+        locked = _locked_claim(claim, and_citing=True)
         appearance = _record_appearance(claim=locked, user=user, **fields)
         _bump(locked, user, "appearance recorded")
         # A new chain or report can make this claim's evidence, or evidence citing it, dependent.
@@ -371,8 +385,11 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
 def remove_appearance(*, appearance: Appearance, user) -> None:
     """Remove an appearance and its chain, unless a published status rests on them."""
     with transaction.atomic():
-        locked = _locked_claim(appearance.claim)
-        _audit(locked.appearances.get(pk=appearance.pk), user, "appearance removed").delete()
+        locked = _locked_claim(appearance.claim, and_citing=True)
+        current = locked.appearances.filter(pk=appearance.pk).first()
+        if current is None:
+            raise ValidationError("Someone else removed this appearance meanwhile.", code="deleted")
+        _audit(current, user, "appearance removed").delete()
         _bump(locked, user, "appearance removed")
         refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
         locked.ensure_current_status_justified()
@@ -405,6 +422,9 @@ def save_figure(*, figure: Figure, user, reason: str = "figure saved") -> Figure
     """Add or edit one figure of a claim; a toll series stays within one speaker and metric."""
     with transaction.atomic():
         locked = _locked_claim(figure.claim)
+        if not figure._state.adding and not Figure.objects.filter(pk=figure.pk).exists():
+            # Saving would write it back: someone deleted it while this edit was open.
+            raise ValidationError("Someone else deleted this figure meanwhile.", code="deleted")
         _save_figure(figure, user, reason)
         _bump(locked, user, reason)
     return figure
@@ -421,7 +441,10 @@ def _save_figure(figure: Figure, user, reason: str) -> None:
 def delete_figure(*, figure: Figure, user) -> None:
     with transaction.atomic():
         locked = _locked_claim(figure.claim)
-        _audit(locked.figures.get(pk=figure.pk), user, "figure deleted").delete()
+        current = locked.figures.filter(pk=figure.pk).first()
+        if current is None:
+            raise ValidationError("Someone else deleted this figure meanwhile.", code="deleted")
+        _audit(current, user, "figure deleted").delete()
         _bump(locked, user, "figure deleted")
 
 
@@ -462,7 +485,10 @@ def remove_evidence(*, evidence: Evidence, user) -> None:
     with transaction.atomic():
         locked = _locked_claim(evidence.claim)
         # Delete a fresh copy, so a refusal leaves the caller's instance as it was.
-        _audit(locked.evidence.get(pk=evidence.pk), user, "evidence removed").delete()
+        current = locked.evidence.filter(pk=evidence.pk).first()
+        if current is None:
+            raise ValidationError("Someone else removed this evidence meanwhile.", code="deleted")
+        _audit(current, user, "evidence removed").delete()
         locked.ensure_current_status_justified()
         _bump(locked, user, "evidence removed")
 
