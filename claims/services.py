@@ -34,6 +34,7 @@ from claims.models import (
     Verdict,
 )
 from sources.models import Affiliation, Document, Source, canonical_url, text_sha256
+from webhooks import services as webhooks
 
 UNCONDITIONAL_STATUSES = (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED)
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
@@ -113,7 +114,8 @@ def _record_change(claim_id: int, kind: str, status: str) -> None:
         ChangeSequence.objects.get_or_create(pk=1)
         ChangeSequence.objects.filter(pk=1).update(last=F("last") + 1)
     seq = ChangeSequence.objects.values_list("last", flat=True).get(pk=1)
-    ClaimChange.objects.create(seq=seq, claim_id=claim_id, kind=kind, status=status)
+    change = ClaimChange.objects.create(seq=seq, claim_id=claim_id, kind=kind, status=status)
+    webhooks.record_event(change=change)  # the outbox: in this same transaction
 
 
 def record_document(
