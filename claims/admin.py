@@ -1,3 +1,6 @@
+from axes.admin import AccessAttemptAdmin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -742,7 +745,8 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def publish_verdict_view(self, request, object_id, verdict_id):
         verdict = get_object_or_404(Verdict.objects.select_related("claim"), pk=verdict_id, claim_id=object_id)
         try:
-            services.publish_verdict(verdict=verdict, editor=request.user)
+            # The button posts the claim page: publish only if the claim is still as the editor saw it.
+            services.publish_verdict(verdict=verdict, editor=request.user, expected_version=_posted_version(request))
         except ValidationError as refusal:
             for message in refusal.messages:
                 self.message_user(request, f"Not published: {message}", messages.ERROR)
@@ -1128,3 +1132,16 @@ class RatingMapAdmin(SimpleHistoryAdmin):
     list_editable = ["status"]
     list_filter = [("status", admin.EmptyFieldListFilter), "status"]
     search_fields = ["rating"]
+
+
+class AccessAttemptLockoutAdmin(AccessAttemptAdmin):
+    """Failed logins and lockouts (django-axes), with its clean-up action made to work from the admin."""
+
+    @admin.action(description="Clean up expired attempts")
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)  # axes sets the attempt time only on login requests
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AccessAttemptLockoutAdmin)

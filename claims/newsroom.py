@@ -37,8 +37,11 @@ class NewsroomKeyAuthentication(BaseAuthentication):
         scheme, _, key = get_authorization_header(request).decode("latin-1").partition(" ")
         if scheme != KEYWORD:
             return None
+        key = key.strip()
+        if not (key.isascii() and key.isprintable()):  # no key holds them, and NUL cannot reach the database
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         try:
-            api_key = NewsroomKey.objects.get_from_key(key.strip())
+            api_key = NewsroomKey.objects.get_from_key(key)
         except NewsroomKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.") from None
         if api_key.has_expired:
@@ -100,6 +103,13 @@ class NewsroomKeyThrottle(throttling.SimpleRateThrottle):
 
 class PublicReadThrottle(throttling.AnonRateThrottle):
     scope = "public"
+
+
+def address_behind_proxy(request) -> str | None:
+    """The caller's address as the TLS proxy saw it: the last X-Forwarded-For entry, the one the
+    proxy appended (earlier entries come from the caller and prove nothing)."""
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    return forwarded[-1] or request.META.get("REMOTE_ADDR")
 
 
 class VaryOnCaller:
