@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench reliability webhook-drill load-fault clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ check: $(VENV)/.dev
 # The benchmark needs PostgreSQL (DATABASE_URL) and, for throughput, Debian's wrk.
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The long reliability runs (docs/reliability.md), on PostgreSQL; a few minutes each.
+# webhook-drill uses DATABASE_URL's server; load-fault builds a throwaway cluster of its own.
+reliability: webhook-drill load-fault
+
+webhook-drill: $(VENV)/.dev
+	$(BIN)/python scripts/webhook_drill.py $(DRILL_ARGS)
+
+load-fault: $(VENV)/.dev
+	$(BIN)/python scripts/load_fault.py $(LOAD_FAULT_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
