@@ -68,6 +68,16 @@ def _locked_claim(claim: Claim, expected_version: int | None = None, *, and_citi
     evidence cites it: an edit that rejudges that evidence raises them too. Taking them now,
     before the change feed's counter, keeps one order (claims, then the counter), so a writer
     holding one of them never waits for the counter while this waits for it: a deadlock."""
+    if and_citing:
+        # One statement in id order: two claims citing each other, edited at once, then lock in
+        # the same order instead of each holding one and waiting for the other.
+        citing = Evidence.objects.filter(evidence_claim_id=claim.pk).values("claim_id")
+        list(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(Q(pk=claim.pk) | Q(pk__in=citing))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     # of=("self",): lock the claim row only, not its speaker's (PostgreSQL; SQLite ignores locks).
     locked = Claim.objects.select_for_update(of=("self",)).select_related("speaker").filter(pk=claim.pk).first()
     if locked is None:  # deleted by someone else since the caller read it
@@ -82,8 +92,6 @@ def _locked_claim(claim: Claim, expected_version: int | None = None, *, and_citi
                 )
             }
         )
-    if and_citing:
-        list(Claim.objects.select_for_update(of=("self",)).filter(evidence__evidence_claim=locked).order_by("pk"))
     return locked
 
 

@@ -59,6 +59,21 @@ CONFLICT_CODES = {"already_published", "overtaken", "deleted"}
 logger = logging.getLogger(__name__)
 
 
+# SQLSTATEs of a lost or refused connection: connection exceptions, and the server shutting
+# down, crashed or starting up. A statement timeout, a deadlock or a lock not granted are
+# OperationalErrors too, but the database is there: those stay server errors.
+UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(exc: Exception) -> bool:
+    if isinstance(exc, InterfaceError):  # a connection already closed
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(UNREACHABLE_SQLSTATES)
+
+
 def exception_handler(exc, context):
     """Django's ValidationError from a service becomes a 400 naming the field; a stale version
     is a 412 and a change the claim's current state forbids a 409. A body over
@@ -74,7 +89,7 @@ def exception_handler(exc, context):
         if codes & CONFLICT_CODES:
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, OperationalError | InterfaceError):
+    if database_unreachable(exc):
         # The database is down or restarting (a failover): say so, and when to come back.
         logger.warning("Database unavailable: %s", exc)
         return Response(

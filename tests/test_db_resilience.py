@@ -13,7 +13,9 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
+
+from claims.views import database_unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/claims"
@@ -139,3 +141,26 @@ def test_without_health_checks_that_request_fails(client, newsroom_key, kept_con
     assert failed.json() == {"detail": "The database is unavailable; retry shortly."}
     next_request()  # the failed connection was closed; the one after connects again
     assert client.get("/api/v1/changes/").status_code == 200
+
+
+def database_error(cause: Exception) -> OperationalError:
+    error = OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("cause", "unreachable"),
+    [
+        (psycopg.OperationalError("connection refused"), True),  # no SQLSTATE: never got an answer
+        (psycopg.errors.AdminShutdown(), True),  # terminating connection due to administrator command
+        (psycopg.errors.CannotConnectNow(), True),  # the database system is starting up
+        (psycopg.errors.ConnectionFailure(), True),
+        (psycopg.errors.QueryCanceled(), False),  # a statement timeout: the database is there
+        (psycopg.errors.DeadlockDetected(), False),
+        (psycopg.errors.LockNotAvailable(), False),
+    ],
+)
+def test_only_a_lost_or_refused_connection_is_a_503(cause, unreachable):
+    """Retry-shortly is for a database that is down; a timeout or deadlock stays a server error."""
+    assert database_unreachable(database_error(cause)) is unreachable
