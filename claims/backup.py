@@ -19,6 +19,7 @@ sequences moved past the restored ids.
 import datetime
 import gzip
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -96,7 +97,13 @@ def _quiet(message: str) -> None:
 
 
 def open_text(path: str, mode: str, *, gzipped: bool | None = None) -> IO[str]:
-    """A backup file to read ("r") or write ("w"), gzip-compressed when its name ends in .gz."""
+    """A backup file to read ("r") or write ("w"), gzip-compressed when its name ends in .gz.
+
+    A written one is readable by its owner only: it holds password hashes and webhook secrets.
+    """
+    if mode == "w":
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(path, 0o600)  # it may have existed with a wider mode
     if gzipped if gzipped is not None else path.endswith(".gz"):
         return gzip.open(path, mode + "t", encoding="utf-8")
     return open(path, mode, encoding="utf-8", newline="\n" if mode == "w" else None)

@@ -169,6 +169,16 @@ def test_a_backup_leaves_out_sessions_and_counts_every_row_it_holds(desk):
     assert entry["fields"]["content_type"] == ["claims", "claim"]
 
 
+def test_a_backup_file_is_readable_by_its_owner_only(seed, tmp_path):
+    """It holds password hashes and webhook secrets."""
+    for name in ("backup.jsonl", "backup.jsonl.gz"):
+        path = tmp_path / name
+        path.write_text("")
+        path.chmod(0o644)  # an older file with a wider mode is narrowed too
+        export(path)
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_restore_into_a_database_with_data_is_refused(seed, tmp_path):
     export(tmp_path / "backup.jsonl.gz")
     claims = Claim.objects.count()

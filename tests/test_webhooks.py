@@ -124,6 +124,8 @@ def test_the_documented_snippet_verifies_a_signature():
     assert not verify("another-secret", header, body)
     assert not verify("the-secret", sending.signature("the-secret", body, now - 600), body)
     assert not verify("the-secret", "garbage", body)
+    # A forged header with non-ASCII characters is refused, not an exception in the newsroom's code.
+    assert not verify("the-secret", f"t={now},v1=é", body)
 
 
 def test_a_published_verdict_reaches_the_newsroom_signed(

@@ -25,7 +25,7 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance: int = 300
     if abs(time.time() - timestamp) > tolerance:
         return False  # too old (or too far ahead): a replayed request
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, fields.get("v1", ""))
+    return hmac.compare_digest(expected.encode(), fields.get("v1", "").encode("utf-8", "replace"))
 ```
 '''
 
