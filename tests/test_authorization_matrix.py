@@ -667,6 +667,10 @@ def cleanup_expired_attempts(w, obj, user):
     return {}, gone
 
 
+def rotate_secret(w, obj, user):
+    return {}, lambda o: type(o).objects.get(pk=o.pk).secret != o.secret
+
+
 def send_again(w, obj, user):
     return {}, lambda o: type(o).objects.get(pk=o.pk).replayed_at is not None
 
@@ -707,6 +711,7 @@ ACTIONS = {
     ("claims.verdict", "publish_selected"): ({"editor", "superuser"}, publish_selected),
     ("axes.accessattempt", "cleanup_expired_attempts"): ({"superuser"}, cleanup_expired_attempts),
     ("webhooks.delivery", "send_again"): ({"superuser"}, send_again),
+    ("webhooks.subscription", "rotate_secret"): ({"superuser"}, rotate_secret),
 }
 
 

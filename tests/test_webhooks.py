@@ -401,6 +401,36 @@ def test_a_subscription_is_added_in_the_admin(admin_client, newsroom_key):
     assert admin_client.get(log).context["cl"].result_count == 0
 
 
+def test_the_secret_is_never_shown_again_and_rotating_it_shows_the_new_one_once(admin_client, subscription, reviewer):
+    old = subscription.secret
+    page = admin_client.get(f"/admin/webhooks/subscription/{subscription.pk}/change/").content.decode()
+    assert old not in page and old[:4] + "…" in page
+
+    data = {"newsroom_key": subscription.newsroom_key_id, "url": "https://elsewhere.example/hooks"}
+    data |= {"events": ["verdict.published"], "is_active": "on", "secret": "y" * 32}  # a posted secret is ignored
+    assert admin_client.post(f"/admin/webhooks/subscription/{subscription.pk}/change/", data).status_code == 302
+    subscription.refresh_from_db()
+    assert (subscription.url, subscription.secret) == ("https://elsewhere.example/hooks", old)
+
+    response = admin_client.post(
+        "/admin/webhooks/subscription/",
+        {"action": "rotate_secret", "_selected_action": [subscription.pk]},
+        follow=True,
+    )
+    subscription.refresh_from_db()
+    assert subscription.secret != old
+    assert any(subscription.secret in str(message) for message in response.context["messages"])
+    assert subscription.secret not in admin_client.get("/admin/webhooks/subscription/").content.decode()
+
+    # Who changed it and why, newest first; the history holds no secret at all.
+    history = list(subscription.history.values("history_user__username", "history_change_reason"))
+    assert history[:2] == [
+        {"history_user__username": reviewer.username, "history_change_reason": "secret rotated"},
+        {"history_user__username": reviewer.username, "history_change_reason": "subscription changed"},
+    ]
+    assert "secret" not in {field.name for field in subscription.history.model._meta.fields}
+
+
 @pytest.mark.parametrize("url", ["ftp://news.example/hooks", "file:///etc/passwd", "javascript:alert(1)", "not a url"])
 def test_a_subscription_url_must_be_http_or_https(admin_client, newsroom_key, url):
     response = add_subscription(admin_client, newsroom_key, url=url)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from webhooks import services
 from webhooks.models import WANTS, Delivery, DeliveryAttempt, EventType, Subscription
@@ -40,12 +41,43 @@ class SubscriptionForm(forms.ModelForm):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(SimpleHistoryAdmin):
+    """The secret is entered or generated when the subscription is added and never shown again:
+    rotating it gives a new one, shown once, like a newsroom key."""
+
     form = SubscriptionForm
     list_display = ["newsroom_key", "url", "event_types", "is_active", "created_at", "delivery_log"]
     list_filter = ["is_active", "newsroom_key"]
     list_select_related = ["newsroom_key"]
     search_fields = ["url", "newsroom_key__name"]
+    actions = ["rotate_secret"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["newsroom_key", "url", "secret", "events", "is_active"]
+        return ["newsroom_key", "url", "secret_hint", "events", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["secret_hint"] if obj is not None else []
+
+    @admin.display(description="secret")
+    def secret_hint(self, subscription):
+        return f"{subscription.secret[:4]}… (rotate it from the list to get a new one)"
+
+    def save_model(self, request, obj, form, change):
+        services.save_subscription(
+            subscription=obj, user=request.user, reason="subscription changed" if change else "subscription added"
+        )
+
+    @admin.action(description="Rotate the secret (shown once)")
+    def rotate_secret(self, request, queryset):
+        for subscription in queryset:
+            secret = services.rotate_secret(subscription=subscription, user=request.user)
+            self.message_user(
+                request,
+                f"New secret for {subscription}: {secret} — give it to the newsroom now; it is not shown again.",
+                messages.WARNING,
+            )
 
     @admin.display(description="events")
     def event_types(self, subscription):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from claims.models import NewsroomKey
 
@@ -73,6 +74,8 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SubscriptionQuerySet.as_manager()
+    # Who pointed a newsroom's feed where, and when; the secret itself stays out of the history.
+    history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
         ordering = ["pk"]

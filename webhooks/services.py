@@ -31,7 +31,7 @@ from django_tasks import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from claims.models import ClaimChange
-from webhooks.models import Delivery, DeliveryAttempt, EventType, Subscription
+from webhooks.models import Delivery, DeliveryAttempt, EventType, Subscription, new_secret
 from webhooks.sending import Answer
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,24 @@ EVENT_OF_CHANGE = {
     ClaimChange.Kind.STATUS_PUBLISHED: EventType.VERDICT_PUBLISHED,
     ClaimChange.Kind.DELETED: EventType.CLAIM_DELETED,
 }
+
+
+def save_subscription(*, subscription: Subscription, user, reason: str) -> Subscription:
+    """Add or change where a newsroom's events go, recording who did it and why."""
+    subscription.full_clean()
+    subscription._history_user, subscription._change_reason = user, reason[:100]
+    subscription.save()
+    return subscription
+
+
+def rotate_secret(*, subscription: Subscription, user) -> str:
+    """Give the subscription a new signing secret and return it: it is shown this once."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription.secret = new_secret()
+        subscription._history_user, subscription._change_reason = user, "secret rotated"
+        subscription.save(update_fields=["secret"])
+    return subscription.secret
 
 
 def lease_seconds() -> float:
