@@ -108,6 +108,24 @@ def decide(claim: Claim, reviewer, status: str, rationale: str = "Reviewed again
     return services.publish_verdict(verdict=proposed, editor=editor)
 
 
+def desk_member(username: str, group: str):
+    """A staff user in one of the desk's groups ("Reviewer" or "Editor"), with only its permissions."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def key_acting_for(user, name: str) -> str:
+    """The Authorization header value of a newsroom key that writes with `user`'s role."""
+    from claims.models import NewsroomKey
+
+    _, key = NewsroomKey.objects.create_key(name=name, acts_as=user)
+    return f"Api-Key {key}"
+
+
 @pytest.fixture
 def newsroom_key(db):
     """A read-only key for one newsroom, and the header that sends it."""

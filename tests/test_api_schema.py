@@ -12,7 +12,6 @@ from io import StringIO
 import pytest
 import schemathesis
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -29,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from claims import services
 from claims.models import Claim, NewsroomKey
 from config.wsgi import application
+from tests.conftest import desk_member, key_acting_for
 
 # The response checks: no server error, and status codes, content types, headers and bodies as
 # the schema says. Left out are the checks that judge requests by the schema alone: here
@@ -144,17 +144,13 @@ def newsroom_key_headers(db):
 
 
 @pytest.fixture
-def editor_key_headers(seed, django_user_model):
+def editor_key_headers(seed):
     """A key acting for an editor, so writes are exercised, not only refused; with verdicts a
     reviewer proposed waiting, so publishing can succeed too (an editor cannot publish their own)."""
-    editor = django_user_model.objects.create_user("fuzz-editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editor"))
-    reviewer = django_user_model.objects.create_user("fuzz-reviewer", is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Reviewer"))
+    reviewer = desk_member("fuzz-reviewer", "Reviewer")
     for claim in Claim.objects.order_by("pk")[:10]:
         services.propose_verdict(claim=claim, status="unconfirmed", rationale="Not yet confirmed.", reviewer=reviewer)
-    _, key = NewsroomKey.objects.create_key(name="Fuzzing desk", acts_as=editor)
-    return {"Authorization": f"Api-Key {key}"}
+    return {"Authorization": key_acting_for(desk_member("fuzz-editor", "Editor"), "Fuzzing desk")}
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from claims.models import (
     Verdict,
 )
 from sources.models import Affiliation, Document, Source, SourceAlias
-from tests.conftest import decide, seed_claim, source
+from tests.conftest import decide, desk_member, seed_claim, source
 
 SEED_URL = "https://seed.invalid/ap/2015-05-18/hundreds-killed-as-ramadi-falls-to-is"
 
@@ -88,12 +88,6 @@ def shared_world(django_db_setup, django_db_blocker):
 @pytest.fixture
 def world(shared_world, db):
     return shared_world
-
-
-def desk_member(username: str, group: str):
-    user = get_user_model().objects.create_user(username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def be(client, role: str, settings):

@@ -8,7 +8,6 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.management import create_contenttypes
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
@@ -20,7 +19,7 @@ from claims import backup, services
 from claims.models import Candidate, Claim
 from claims.roles import REVIEWER, sync_desk_groups
 from sources.models import Source
-from tests.conftest import decide, seed_claim, source, support
+from tests.conftest import decide, desk_member, seed_claim, source, support
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +86,7 @@ def desk(seed, reviewer, hospital_director, newsroom_key):
     renamed = Source.objects.filter(kind="person", claims__isnull=False).order_by("-pk").first()
     renamed.name = "Qutaiba Renamed-Speaker"
     renamed.save()
-    member = get_user_model().objects.create_user("desk-member", is_staff=True)
-    member.groups.add(Group.objects.get(name=REVIEWER))
+    desk_member("desk-member", REVIEWER)  # a group member, whose permissions must survive
     document = claim.appearances.first().document
     Candidate.objects.create(
         document=document,

@@ -7,25 +7,21 @@ import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from claims import services
-from claims.models import Claim, Evidence, NewsroomKey, Verdict
+from claims.models import Claim, Evidence, Verdict
 from sources.models import Document
-from tests.conftest import admin_form_data, source
+from tests.conftest import admin_form_data, desk_member, key_acting_for, source
 
 ARTICLE_URL = "https://news.example/long-read"
 
 
 @pytest.fixture
-def desk(db, django_user_model):
+def desk(db):
     """The header of a key acting for an editor: writes go through to the services."""
-    editor = django_user_model.objects.create_user("limits-editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editor"))
-    _, key = NewsroomKey.objects.create_key(name="Limits desk", acts_as=editor)
-    return {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+    return {"HTTP_AUTHORIZATION": key_acting_for(desk_member("limits-editor", "Editor"), "Limits desk")}
 
 
 def post_raw(client, path, body: bytes, headers, **extra):

@@ -9,7 +9,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
@@ -17,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims import services
-from claims.models import Claim, Figure, NewsroomKey
+from claims.models import Claim, Figure
 from sources.models import canonical_url
-from tests.conftest import source
+from tests.conftest import desk_member, key_acting_for, source
 
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
@@ -108,11 +107,8 @@ def test_a_figure_is_stored_as_given_or_refused_by_field_never_an_integrity_erro
 
 
 @pytest.fixture
-def desk_key(db, django_user_model):
-    reviewer = django_user_model.objects.create_user("property-reviewer", is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Reviewer"))
-    _, key = NewsroomKey.objects.create_key(name="Property desk", acts_as=reviewer)
-    return {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+def desk_key(db):
+    return {"HTTP_AUTHORIZATION": key_acting_for(desk_member("property-reviewer", "Reviewer"), "Property desk")}
 
 
 JSON_BOUNDS = st.one_of(
