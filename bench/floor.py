@@ -111,7 +111,9 @@ LEFT JOIN LATERAL (
                'id', f.id, 'as_written', f.as_written, 'metric', f.metric, 'population', f.population,
                'qualifier', f.qualifier, 'low', {_bound("f.low")}, 'high', {_bound("f.high")},
                'vague_text', f.vague_text, 'unit', f.unit, 'unit_of', f.unit_of, 'period_start', f.period_start,
-               'period_end', f.period_end, 'place', f.place, 'supersedes', f.supersedes_id) ORDER BY f.id) AS items,
+               'period_end', f.period_end, 'place', f.place, 'supersedes', f.supersedes_id,
+               'superseded_by', (SELECT s.id FROM claims_figure s WHERE s.supersedes_id = f.id))
+               ORDER BY f.id) AS items,
            count(*) AS n,
            CASE WHEN bool_and({FIGURE_PREDICATE} IS NOT NULL AND f.unit = 'people')
                 THEN string_agg({FIGURE_AMOUNT} || ' ' || {FIGURE_WHO} || ' ' || {FIGURE_PREDICATE}, ' and '

@@ -40,11 +40,15 @@ class NaiveSpeakerSerializer(serializers.ModelSerializer):
 
 
 class NaiveFigureSerializer(serializers.ModelSerializer):
+    superseded_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The later figure that replaces this one, if any."
+    )
+
     class Meta:
         model = Figure
         fields = [
             "id", "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
-            "unit", "unit_of", "period_start", "period_end", "place", "supersedes",
+            "unit", "unit_of", "period_start", "period_end", "place", "supersedes", "superseded_by",
         ]  # fmt: skip
 
 

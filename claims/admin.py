@@ -209,6 +209,19 @@ class IndependentSupportFilter(admin.SimpleListFilter):
         return queryset.filter(supported) if self.value() == "yes" else queryset.filter(~supported)
 
 
+class BackInQueueFilter(admin.SimpleListFilter):
+    """Reviewed claims whose published verdict no longer stands (reassess_independence)."""
+
+    title = "verdict no longer stands"
+    parameter_name = "back_in_queue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Back in the queue")]
+
+    def queryset(self, request, queryset):
+        return queryset.flagged_for_review() if self.value() == "yes" else queryset
+
+
 class FigureInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -284,8 +297,8 @@ class NewEvidenceInline(admin.StackedInline):
     model = Evidence
     fk_name = "claim"
     extra = 0
-    fields = ["stance", ("evidence_claim", "document", "source", "stated_on"), "note"]
-    autocomplete_fields = ["evidence_claim", "document", "source"]
+    fields = ["stance", ("evidence_claim", "document", "source", "stated_on"), "attributed_to", "note"]
+    autocomplete_fields = ["evidence_claim", "document", "source", "attributed_to"]
     verbose_name = "new evidence"
     verbose_name_plural = "add evidence"
 
@@ -469,6 +482,7 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         EventFilter,
         MetricFilter,
         IndependentSupportFilter,
+        BackInQueueFilter,
         ("said_on", admin.DateFieldListFilter),
         "machine_suggested",
     ]
@@ -486,14 +500,25 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     paginator = EstimatedCountPaginator
     autocomplete_fields = ["speaker", "event"]  # assignees: a plain list of desk members
     readonly_fields = [
-        "current_status", "proposal", "superseded_by", "version", "machine_suggested", "created_at", "updated_at",
+        "current_status", "review_reason", "proposal", "superseded_by", "version", "machine_suggested", "created_at",
+        "updated_at",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["kind", "text", "quote", "expected_version"]}),
         ("Attribution", {"fields": ["speaker", "described_as", "said_on", "event"]}),
         (
             "Verification",
-            {"fields": ["current_status", "proposal", "superseded_by", "assigned_to", "machine_suggested", "version"]},
+            {
+                "fields": [
+                    "current_status",
+                    "review_reason",
+                    "proposal",
+                    "superseded_by",
+                    "assigned_to",
+                    "machine_suggested",
+                    "version",
+                ]
+            },
         ),
     ]
     form = ClaimAdminForm
@@ -641,6 +666,7 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
                     document=evidence.document,
                     source=evidence.source,
                     stated_on=evidence.stated_on,
+                    attributed_to=evidence.attributed_to,
                 )
             for evidence in formset.deleted_objects:
                 services.remove_evidence(evidence=evidence, user=request.user)

@@ -54,6 +54,13 @@ def claim_review(claim: Claim, request=None) -> dict:
         item["datePublished"] = appearances[0]["datePublished"]  # said no later than first reported
     if appearances:
         item["firstAppearance"] = appearances[0]
+    successors = _successor_claims(claim)
+    if successors:
+        # A later figure replaces one of this claim's: point readers at the claim that holds it.
+        base = (request.build_absolute_uri("/") if request else settings.SITE_URL).rstrip("/")
+        item["supersededBy"] = [
+            {"@type": "Claim", "url": base + reverse("api:claim-detail", args=[pk])} for pk in successors
+        ]
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -71,6 +78,16 @@ def claim_review(claim: Claim, request=None) -> dict:
         "itemReviewed": item,
         "reviewBody": verdict.rationale,
     }
+
+
+def _successor_claims(claim: Claim) -> list[int]:
+    """Ids of the other claims whose figures supersede this claim's (figures prefetched)."""
+    found = []
+    for figure in claim.figures.all():
+        successor = getattr(figure, "superseded_by", None)  # None when nothing replaces it
+        if successor is not None and successor.claim_id != claim.pk and successor.claim_id not in found:
+            found.append(successor.claim_id)
+    return found
 
 
 def _creative_work(document) -> dict:

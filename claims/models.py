@@ -113,7 +113,11 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def awaiting_review(self):
-        return self.filter(status=Status.UNREVIEWED)
+        """Claims never reviewed, and reviewed ones whose published verdict no longer stands."""
+        return self.filter(Q(status=Status.UNREVIEWED) | ~Q(review_reason=""))
+
+    def flagged_for_review(self):
+        return self.exclude(review_reason="")
 
     def independently_supported(self):
         """Claims with a supporting evidence item from an independent origin (as last computed)."""
@@ -164,6 +168,14 @@ class Claim(models.Model):
         related_name="assigned_claims",
         limit_choices_to={"is_staff": True, "is_active": True},
         help_text="The reviewer working on this claim.",
+    )
+    review_reason = models.CharField(
+        max_length=1000,
+        blank=True,
+        db_default="",
+        default="",
+        editable=False,
+        help_text="Why a reviewed claim is back in the queue: its published verdict no longer stands.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -253,7 +265,8 @@ class Claim(models.Model):
         return {a.document.original_report().pk for a in self.appearances.select_related("document")}
 
     def independent_evidence(self, stance: str) -> list["Evidence"]:
-        return [e for e in self.evidence.filter(stance=stance) if e.independence.independent]
+        """Evidence of this stance that is independent now; dependent and unknown items never count."""
+        return [e for e in self.evidence.filter(stance=stance) if e.independence.independent is True]
 
     def has_independent_support(self) -> bool:
         return bool(self.independent_evidence(Evidence.Stance.SUPPORTS))
@@ -593,6 +606,16 @@ class Figure(models.Model):
             return ValidationError({"supersedes": "A figure can only supersede one for the same metric."})
         if earlier.claim.speaker_id != self.claim.speaker_id:
             return ValidationError({"supersedes": "A figure can only supersede one from the same speaker."})
+        if earlier.claim_id != self.claim_id:
+            then, now = earlier.claim.said_on, self.claim.said_on
+            if then is None or now is None:
+                return ValidationError(
+                    {"supersedes": "Say when both figures were said: a figure supersedes only one said before it."}
+                )
+            if now < then:
+                return ValidationError(
+                    {"supersedes": f"A figure said on {now} cannot supersede one said later, on {then}."}
+                )
         return None
 
 
@@ -627,10 +650,20 @@ class Evidence(models.Model):
         help_text="For a source's own statement to the desk, e.g. a hospital director's count.",
     )
     stated_on = models.DateField(null=True, blank=True, help_text="When the source said it, for a statement.")
+    attributed_to = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attributed_evidence",
+        help_text="For a document: whom its supporting content rests on. Its outlet for the outlet's own "
+        "reporting, or the source it quotes. Leave empty when the desk has recorded the document's claims.",
+    )
     note = models.TextField()
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # The last computed independence, kept for reads that must not recompute it per row (the
-    # queue filter, the API). Verdict rules always recompute; claims.services keeps these fresh.
+    # queue filter, the API): True, False, or NULL while unknown. Verdict rules always
+    # recompute; claims.services keeps these fresh.
     independent = models.BooleanField(null=True, editable=False)
     independence_code = models.CharField(max_length=32, blank=True, editable=False)
     independence_reason = models.CharField(max_length=500, blank=True, editable=False)
@@ -661,6 +694,11 @@ class Evidence(models.Model):
                 ),
                 name="evidence_has_exactly_one_basis",
                 violation_error_message="Evidence is one of: another claim, a document, or a source's statement.",
+            ),
+            models.CheckConstraint(
+                condition=Q(attributed_to__isnull=True) | Q(document__isnull=False),
+                name="evidence_attribution_only_for_documents",
+                violation_error_message="Attribute only a document's support; a claim or statement has its speaker.",
             ),
             models.CheckConstraint(
                 condition=~Q(evidence_claim=F("claim")),

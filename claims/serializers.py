@@ -55,6 +55,9 @@ class ChainLinkSerializer(serializers.Serializer):
 
 
 class FigureSerializer(serializers.ModelSerializer):
+    superseded_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The later figure that replaces this one, if any."
+    )
     low = BoundField(allow_null=True)
     high = BoundField(allow_null=True)
 
@@ -62,7 +65,7 @@ class FigureSerializer(serializers.ModelSerializer):
         model = Figure
         fields = [
             "id", "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
-            "unit", "unit_of", "period_start", "period_end", "place", "supersedes",
+            "unit", "unit_of", "period_start", "period_end", "place", "supersedes", "superseded_by",
         ]  # fmt: skip
 
 
@@ -290,7 +293,15 @@ def _figure(figure: Figure) -> dict:
         "period_end": _date(figure.period_end),
         "place": figure.place,
         "supersedes": figure.supersedes_id,
+        "superseded_by": _successor(figure),
     }
+
+
+def _successor(figure: Figure) -> int | None:
+    try:
+        return figure.superseded_by.pk
+    except Figure.superseded_by.RelatedObjectDoesNotExist:
+        return None
 
 
 def _appearance(appearance) -> dict:
@@ -399,6 +410,12 @@ class EvidenceInputSerializer(serializers.Serializer):
     document = serializers.PrimaryKeyRelatedField(queryset=Document.objects.all(), required=False, allow_null=True)
     evidence_claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all(), required=False, allow_null=True)
     stated_on = serializers.DateField(required=False, allow_null=True)
+    attributed_to = serializers.PrimaryKeyRelatedField(
+        queryset=Source.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="For a document: the source its support rests on; its outlet for its own reporting.",
+    )
 
 
 class VerdictInputSerializer(serializers.Serializer):

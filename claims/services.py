@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from claims import intake, limits
 from claims.extraction import attribution
@@ -229,10 +230,14 @@ def record_claim(
         for number, fields in enumerate(figures, start=1):
             with _errors_under("figures", number):
                 _save_figure(Figure(claim=claim, **fields), user, "figure recorded")
+        recorded = []
         for number, fields in enumerate(appearances, start=1):
             with _errors_under("appearances", number):
-                _record_appearance(claim=claim, user=user, **fields)
+                recorded.append(_record_appearance(claim=claim, user=user, **fields))
         _record_change(claim.pk, ClaimChange.Kind.CREATED, claim.status)
+        if recorded:  # the documents it stands in now rest on it too
+            documents = [a.document_id for a in recorded]
+            refresh_independence(Evidence.objects.filter(document__in=documents, attributed_to__isnull=True))
     return claim
 
 
@@ -287,8 +292,17 @@ def update_claim(
         locked.full_clean()  # Claim.clean() keeps a reviewed status justified
         _bump(locked, user, reason, fields=list(changes))
         if {"speaker", "said_on"} & set(changes):
-            refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
+            refresh_independence(_evidence_resting_on(locked))
     return locked
+
+
+def _evidence_resting_on(claim: Claim) -> QuerySet[Evidence]:
+    """Evidence whose independence depends on this claim: its own, evidence citing it, and
+    evidence citing a document it is recorded in (that document's support rests on it)."""
+    documents = Appearance.objects.filter(claim=claim).values("document_id")
+    return Evidence.objects.filter(
+        Q(claim=claim) | Q(evidence_claim=claim) | Q(document__in=documents, attributed_to__isnull=True)
+    )
 
 
 def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: AbstractBaseUser) -> Claim:
@@ -311,11 +325,65 @@ def refresh_independence(evidence: QuerySet[Evidence]) -> int:
     A change that leaves a reviewed claim without what its published status needs is refused
     (ValidationError), so the caller's transaction rolls the whole edit back.
     """
-    changed = [e for e in evidence.select_related("claim__speaker") if e.store_independence()]
-    Evidence.objects.bulk_update(changed, ["independent", "independence_code", "independence_reason"])
+    changed = _rejudge(evidence)
     _ensure_statuses_hold({e.claim_id for e in changed})
     _show_changed({e.claim_id for e in changed}, "evidence rejudged")
     return len(changed)
+
+
+def _rejudge(evidence: QuerySet[Evidence], user=None) -> list[Evidence]:
+    """Store the independence computed now; each changed item gets a history row."""
+    changed = [e for e in evidence.select_related("claim__speaker") if e.store_independence()]
+    bulk_update_with_history(
+        changed,
+        Evidence,
+        ["independent", "independence_code", "independence_reason"],
+        default_user=user,
+        default_change_reason="independence rejudged",
+    )
+    return changed
+
+
+def reassess_independence(*, user=None, batch_size: int = 500, progress=None) -> list[dict]:
+    """Rejudge every evidence item under the rules as they stand, and put in the review queue
+    each claim whose published confirmed or disputed verdict no longer stands, with the reason.
+
+    A published verdict is never changed here: an editor decides. Returns what was flagged,
+    one dict per claim ({"claim", "status", "reason"}). `progress(done, total)` is called
+    after each batch.
+    """
+    ids = list(Evidence.objects.order_by("pk").values_list("pk", flat=True))
+    touched: set[int] = set()
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            batch = Evidence.objects.filter(pk__in=ids[start : start + batch_size])
+            changed = _rejudge(batch, user)
+            touched |= {e.claim_id for e in changed}
+            _show_changed({e.claim_id for e in changed}, "evidence rejudged")
+        if progress:
+            progress(min(start + batch_size, len(ids)), len(ids))
+    flagged = []
+    reviewed = Claim.objects.filter(status__in=[Status.CONFIRMED, Status.DISPUTED]).order_by("pk")
+    for claim in reviewed.iterator(chunk_size=500):
+        try:
+            claim.ensure_status_justified(claim.status)
+        except ValidationError as exc:
+            reason = f"Published {claim.status} no longer stands: {' '.join(exc.messages)}"
+            flag_for_review(claim=claim, reason=reason, user=user)
+            flagged.append({"claim": claim, "status": claim.status, "reason": reason})
+    return flagged
+
+
+def flag_for_review(*, claim: Claim, reason: str, user=None) -> Claim:
+    """Put a reviewed claim back in the review queue, saying why; its published status stays
+    until an editor publishes a new verdict, which clears the flag."""
+    with transaction.atomic():
+        locked = _locked_claim(claim)
+        if locked.review_reason == reason[:1000]:
+            return locked
+        locked.review_reason = reason[:1000]
+        _note(locked, user, "back in the review queue", fields=["review_reason"])
+    return locked
 
 
 def _show_changed(claim_ids: Iterable[int], reason: str) -> None:
@@ -353,6 +421,10 @@ def refresh_independence_around(*, sources: Iterable[Source] = (), documents: It
     affected = Evidence.objects.filter(
         Q(claim__speaker__in=related)
         | Q(source__in=related)
+        | Q(attributed_to__in=related)
+        | Q(document__appearances__claim__speaker__in=related)
+        | Q(document__appearances__chain__source__in=related)
+        | Q(evidence_claim__appearances__chain__source__in=related)
         | Q(evidence_claim__speaker__in=related)
         | Q(document__outlet__in=related)
         | Q(document__in=documents)
@@ -387,8 +459,9 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
         locked = _locked_claim(claim, and_citing=True)
         appearance = _record_appearance(claim=locked, user=user, **fields)
         _bump(locked, user, "appearance recorded")
-        # A new chain or report can make this claim's evidence, or evidence citing it, dependent.
-        refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
+        # A new chain or report can make this claim's evidence, evidence citing it, or evidence
+        # citing the document it now appears in, dependent.
+        refresh_independence(_evidence_resting_on(locked))
     return appearance
 
 
@@ -399,9 +472,10 @@ def remove_appearance(*, appearance: Appearance, user) -> None:
         current = locked.appearances.filter(pk=appearance.pk).first()
         if current is None:
             raise ValidationError("Someone else removed this appearance meanwhile.", code="deleted")
+        resting = list(_evidence_resting_on(locked).values_list("pk", flat=True))
         _audit(current, user, "appearance removed").delete()
         _bump(locked, user, "appearance removed")
-        refresh_independence(Evidence.objects.filter(Q(claim=locked) | Q(evidence_claim=locked)))
+        refresh_independence(Evidence.objects.filter(pk__in=resting))
         locked.ensure_current_status_justified()
 
 
@@ -468,9 +542,15 @@ def add_evidence(
     document: Document | None = None,
     source: Source | None = None,
     stated_on: date | None = None,
+    attributed_to: Source | None = None,
     expected_version: int | None = None,
 ) -> Evidence:
-    """Add supporting or contradicting evidence; its independence is computed, not given."""
+    """Add supporting or contradicting evidence; its independence is computed, not given.
+
+    For a document, `attributed_to` says whom its support rests on (its outlet for its own
+    reporting); without it, the claims recorded in the document decide, and with none
+    recorded the evidence's independence is unknown until someone says.
+    """
     with transaction.atomic():
         locked = _locked_claim(claim, expected_version)
         evidence = Evidence(
@@ -482,6 +562,7 @@ def add_evidence(
             document=document,
             source=source,
             stated_on=stated_on,
+            attributed_to=attributed_to,
         )
         evidence.full_clean()
         evidence.store_independence()
@@ -554,11 +635,12 @@ def publish_verdict(*, verdict: Verdict, editor: AbstractBaseUser, expected_vers
         _audit(verdict, editor, "verdict published").save(update_fields=["published_by", "published_at"])
         locked.status = verdict.status
         locked.superseded_by = verdict.superseded_by
+        locked.review_reason = ""
         _bump(
             locked,
             editor,
             f"verdict published: {verdict.status}",
-            fields=["status", "superseded_by"],
+            fields=["status", "superseded_by", "review_reason"],
             change=ClaimChange.Kind.STATUS_PUBLISHED,
         )
     return verdict
@@ -794,7 +876,14 @@ def _import_review(review: dict, user, report: dict) -> None:
     status = Status(rating.status)
     rationale = f"{publisher.name} rated it “{review['rating']}”: {document.url}"
     if status in STANCE_OF and not claim.evidence.filter(document=document).exists():
-        add_evidence(claim=claim, stance=STANCE_OF[status], note=rationale, added_by=user, document=document)
+        add_evidence(
+            claim=claim,
+            stance=STANCE_OF[status],
+            note=rationale,
+            added_by=user,
+            document=document,
+            attributed_to=document.outlet,  # a review is its publisher's own reporting
+        )
         report["evidence"] += 1
     if claim.verdicts.filter(rationale=rationale).exists():
         return

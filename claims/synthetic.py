@@ -402,7 +402,7 @@ class Generator:
                     status, version, updated, moment = verdict_status, version + 1, published, published
                     changes.append((published, pk, "status_published", verdict_status))
             row = (pk, kind, text, quote, speaker.id, "", said_on, event, status, None, version, None, False, None,
-                   created, updated)  # fmt: skip
+                   "", created, updated)  # fmt: skip
             if self.outlets_on_claims:  # what the appearance trigger, off during the load, would have set
                 row += (sorted({chain[-1] for chain in chains}),)
             claims.append(row)
@@ -434,8 +434,8 @@ class Generator:
         w.write(
             Claim,
             ["id", "kind", "text", "quote", "speaker_id", "described_as", "said_on", "event_id", "status",
-             "superseded_by_id", "version", "created_by_id", "machine_suggested", "assigned_to_id", "created_at",
-             "updated_at", *(["outlet_ids"] if self.outlets_on_claims else [])],
+             "superseded_by_id", "version", "created_by_id", "machine_suggested", "assigned_to_id", "review_reason",
+             "created_at", "updated_at", *(["outlet_ids"] if self.outlets_on_claims else [])],
             claims,
         )  # fmt: skip
         w.write(

@@ -115,7 +115,7 @@ def claims_for_api():
             .only("person_id", "role", "start_date", "end_date", "organization__name")
             .order_by("pk"),
         ),
-        Prefetch("figures", queryset=Figure.objects.order_by("claim_id", "pk")),
+        Prefetch("figures", queryset=Figure.objects.select_related("superseded_by").order_by("claim_id", "pk")),
         Prefetch(
             "appearances",
             queryset=Appearance.objects.select_related("document__outlet")

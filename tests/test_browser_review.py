@@ -189,3 +189,60 @@ def test_the_event_page_draws_the_seed_figures(desk, page):
     assert page.locator("table.figure-table tbody tr").count() == 7
     screenshot(page, "event-chart")
     assert (OUTPUT / "event-chart.png").stat().st_size > 10_000
+
+
+def add_evidence_by(page, field: str, search: str, option_text: str, note: str) -> None:
+    """Add supporting evidence through the admin's "add evidence" inline, choosing `field` by search."""
+    page.click("text=Add another New evidence")
+    page.select_option("#id_evidence-2-0-stance", "supports")
+    page.locator(f"#id_evidence-2-0-{field} + .select2").click()
+    page.locator(".select2-search__field").fill(search)
+    page.locator(".select2-results__option", has_text=option_text).first.click()
+    page.fill("#id_evidence-2-0-note", note)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("ul.messagelist li.success")
+
+
+def test_an_article_quoting_haimour_is_circular_and_cannot_confirm(desk, page):
+    from claims import services
+
+    claim = claim_500()
+    outlet = Source.objects.create(kind="outlet", name="Probe Wire")
+    article = services.record_document(
+        url="https://probe.example/ramadi",
+        outlet=outlet,
+        title="Ramadi toll passes 500",
+        text="At least 500 people were killed, Anbar spokesman Muhannad Haimour told Probe Wire.",
+    )
+    services.record_claim(
+        speaker=claim.speaker,
+        text="At least 500 people were killed.",
+        said_on=claim.said_on,
+        user=desk["rita"],
+        appearances=[{"document": article, "excerpt": "At least 500 people were killed"}],
+    )
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/claim/{claim.pk}/change/")
+    add_evidence_by(page, "document", "Ramadi toll", "Ramadi toll passes 500", "Probe Wire reports 500 dead.")
+    assert "circular: the Probe Wire article “Ramadi toll passes 500” quotes Muhannad Haimour" in (
+        page.inner_text("body")
+    )
+    propose(page, "confirmed", "Probe Wire reports the same toll.")
+    error = page.inner_text("ul.messagelist li.error")
+    assert "Cannot confirm" in error and "quotes Muhannad Haimour" in error
+    screenshot(page, "circular-refused")
+    assert claim_500().status == "unreviewed"
+    assert not Verdict.objects.exists()
+
+
+def test_unnamed_officials_in_the_same_report_cannot_confirm(desk, page):
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/claim/{claim_500().pk}/change/")
+    add_evidence_by(
+        page, "evidence_claim", "Malaab", "Four nearly simultaneous bombings", "Officials describe the assault."
+    )
+    assert "officials are quoted in the same report as the claim" in page.inner_text("body")
+    propose(page, "confirmed", "Officials say so too.")
+    error = page.inner_text("ul.messagelist li.error")
+    assert "Cannot confirm" in error and "same report" in error
+    assert claim_500().status == "unreviewed"
