@@ -22,12 +22,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from claims.extraction import extract  # noqa: E402
+from intake.extraction import extract  # noqa: E402
 
 
 def corpus(megabytes: float) -> str:
     seed = (ROOT / "claims" / "seed" / "ap-2015-05-18-ramadi.txt").read_text(encoding="utf-8")
-    gold = [json.loads(line)["text"] for line in (ROOT / "claims/extraction/gold/gold.jsonl").read_text().splitlines()]
+    gold = [json.loads(line)["text"] for line in (ROOT / "intake/extraction/gold/gold.jsonl").read_text().splitlines()]
     base = seed + "\n\n" + "\n\n".join(gold)
     parts, size, n = [], 0, 0
     while size < megabytes * 1_000_000:

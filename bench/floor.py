@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlencode
 
 from rest_framework.utils.urls import replace_query_param
 
+from api.views import ChangesView, ClaimPagination
 from claims.models import Status
-from claims.views import ChangesView, ClaimPagination
 from claims.wording import PREDICATES, QUALIFIER_WORDS, VERIFICATION
 from sources.models import canonical_url
 

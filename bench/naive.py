@@ -1,6 +1,6 @@
 """The naive baseline: plain nested ModelSerializers over the same claims, with no select_related
 or prefetch_related, so every claim costs its own queries (N+1). For context in bench/run.py:
-what the API would cost without the care in claims.views.claims_for_api.
+what the API would cost without the care in api.views.claims_for_api.
 
 It renders what the API renders (speaker with affiliations, chain, figures, appearances,
 evidence, published verdicts), not byte for byte the same JSON.
@@ -11,9 +11,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.filters import ClaimFilter
+from api.filters import ClaimFilter
+from api.views import ClaimPagination
 from claims.models import Appearance, ChainLink, Claim, Evidence, Figure, Verdict
-from claims.views import ClaimPagination
 from sources.models import Affiliation, Document, Source, canonical_url
 
 

@@ -65,18 +65,23 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "sources",
     "claims",
+    "intake",
+    "exchange",
+    "api",
+    "review",
     "webhooks",
+    "bench",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that answers on its own
     "csp.middleware.CSPMiddleware",
-    "claims.limits.PlainQueryStrings",  # a query string not UTF-8, or with NUL, is a 400 naming the parameter
+    "api.limits.PlainQueryStrings",  # a query string not UTF-8, or with NUL, is a 400 naming the parameter
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "claims.newsroom.EntityTagConditions",
+    "api.newsroom.EntityTagConditions",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -180,20 +185,20 @@ VERDICT_SELF_PUBLISH = env_bool("VERDICT_SELF_PUBLISH")
 PUBLIC_API = env_bool("PUBLIC_API")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "claims.newsroom.NewsroomKeyAuthentication",
+        "api.newsroom.NewsroomKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["claims.newsroom.ReadOrRole"],
-    "DEFAULT_THROTTLE_CLASSES": ["claims.newsroom.NewsroomKeyThrottle", "claims.newsroom.PublicReadThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.newsroom.ReadOrRole"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.newsroom.NewsroomKeyThrottle", "api.newsroom.PublicReadThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "newsroom_key": os.environ.get("API_KEY_RATE", "1200/min"),
         "public": os.environ.get("API_PUBLIC_RATE", "120/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["claims.limits.StrictJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.limits.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "claims.openapi.ErrorResponsesSchema",
-    "EXCEPTION_HANDLER": "claims.views.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.ErrorResponsesSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
@@ -210,7 +215,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.Status",
-        "ReviewedStatusEnum": "claims.serializers.REVIEWED_STATUSES",
+        "ReviewedStatusEnum": "api.serializers.REVIEWED_STATUSES",
         "ClaimKindEnum": "claims.models.Claim.Kind",
         "SourceKindEnum": "sources.models.SourceKind",
     },
@@ -267,7 +272,7 @@ if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Every login would otherwise come from the proxy's address: a lockout would then hold the
     # username everywhere, so anyone could lock a desk member out. Count by the address the proxy saw.
-    AXES_CLIENT_IP_CALLABLE = "claims.newsroom.address_behind_proxy"
+    AXES_CLIENT_IP_CALLABLE = "api.newsroom.address_behind_proxy"
 
 # What a page may load: only this site's own scripts, and never inside another site's frame.
 # Styles may be inline (the status badges and the event chart set colours in `style`), scripts

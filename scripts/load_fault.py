@@ -33,22 +33,17 @@ Run as root, the PostgreSQL programs run as the postgres user (they refuse root)
 import argparse
 import contextlib
 import csv
-import http.client
-import itertools
 import os
-import platform
 import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -56,26 +51,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import UNTHROTTLED, free_port, percentile  # noqa: E402
+from bench.common import UNTHROTTLED, percentile  # noqa: E402
+from bench.throughput import free_port  # noqa: E402
+from scripts.load_client import KEEP_ALIVE, MIX, Phase, closed_loop, paced, progress  # noqa: E402
+from scripts.load_fault_report import busiest_processes, machine_load, report, summary  # noqa: E402
 
 MARK = "Written by scripts/load_fault.py"
-# gunicorn keeps an idle connection open this long: longer than a load balancer keeps its own (60 s
-# on the common ones), so a kept connection is never closed under a request.
-KEEP_ALIVE = "75"
 DATABASE = "claims"
-# A newsroom's reads, weighted: mostly single claims and article lookups, some pages and the feed.
-MIX = {
-    "claim detail": 30,
-    "lookup by url": 20,
-    "claims, page of 50": 10,
-    "claims by status": 5,
-    "claims by outlet": 5,
-    "claims search": 5,
-    "changes feed": 10,
-    "event figures": 5,
-    "source detail": 5,
-    "documents page": 5,
-}
 
 
 def arguments():
@@ -109,10 +91,6 @@ def arguments():
     if not 0 < args.load <= 1:
         parser.error("--load is a fraction of peak, above 0 and at most 1")
     return args
-
-
-def progress(message: str):
-    print(message, flush=True)
 
 
 class Stop(Exception):
@@ -278,8 +256,8 @@ def newsroom_and_mix(env: dict) -> tuple[str, dict, dict]:
     django.setup()
     from django.db import connection
 
+    from api.views import ChangesView
     from claims.models import Appearance, Claim, ClaimChange, Event, NewsroomKey, Status
-    from claims.views import ChangesView
     from sources.models import Document, Source
 
     _, key = NewsroomKey.objects.create_key(name=f"load_fault.py {datetime.now(UTC):%Y-%m-%d %H:%M}")
@@ -372,170 +350,7 @@ def stop_process(process: subprocess.Popen | None, name: str):
 # The load.
 
 
-@dataclass(slots=True)
-class Sample:
-    kind: str
-    scheduled: float  # seconds into the phase; the send time in a closed loop
-    sent: float
-    done: float
-    status: int  # 0: no HTTP answer
-    error: str  # why there was no answer: timeout, refused, reset, …
-    resent: bool  # sent again on a new connection after the server had closed the kept one
-    body: bytes = b""  # the start of the body of a non-2xx answer
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def latency(self) -> float:
-        return self.done - self.sent
-
-    @property
-    def outcome(self) -> str:
-        return str(self.status) if self.status else self.error
-
-
-class Connection:
-    """One kept-alive connection, as a newsroom's HTTP client holds one."""
-
-    def __init__(self, port: int, headers: dict, timeout: float):
-        self.port, self.headers, self.timeout = port, headers, timeout
-        self.http = None
-
-    def close(self):
-        if self.http is not None:
-            self.http.close()
-            self.http = None
-
-    def get(self, path: str) -> tuple[int, bytes, bool]:
-        resent = False
-        while True:
-            fresh = self.http is None
-            if fresh:
-                self.http = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-            try:
-                self.http.request("GET", path, headers=self.headers)
-                response = self.http.getresponse()
-                body = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.close()
-                if fresh or resent:
-                    raise
-                # gunicorn closed a kept connection between requests (--keep-alive): every HTTP
-                # client sends a GET again on a new one. Counted, never hidden.
-                resent = True
-                continue
-            except BaseException:
-                self.close()
-                raise
-            if response.will_close:
-                self.close()
-            return response.status, body, resent
-
-
-def fetch(connection: Connection, kind: str, path: str, origin: float, scheduled: float) -> Sample:
-    sent = time.monotonic() - origin
-    status, body, resent, error = 0, b"", False, ""
-    try:
-        status, body, resent = connection.get(path)
-    except TimeoutError:
-        error = "timeout"
-    except ConnectionRefusedError:
-        error = "refused"
-    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-        error = "reset"
-    except (OSError, http.client.HTTPException) as exc:
-        error = type(exc).__name__
-    done = time.monotonic() - origin
-    return Sample(kind, scheduled, sent, done, status, error, resent, b"" if 200 <= status < 300 else body[:300])
-
-
-def closed_loop(port, headers, requests, seconds, concurrency, timeout) -> list[Sample]:
-    """As many requests as `concurrency` connections get answered, each sent when the last returns."""
-    samples: list[Sample] = []
-    turn = itertools.count()
-    origin = time.monotonic()
-
-    def client():
-        connection = Connection(port, headers, timeout)
-        while (now := time.monotonic() - origin) < seconds:
-            kind, path = requests[next(turn) % len(requests)]
-            samples.append(fetch(connection, kind, path, origin, now))
-        connection.close()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return samples
-
-
-def paced(port, headers, requests, rate, seconds, clients, timeout, restart_at, restart) -> tuple[list, dict]:
-    """Request i is sent at i / rate seconds, by whichever client connection is free."""
-    samples: list[Sample] = []
-    turn = itertools.count()
-    fault: dict = {}
-    origin = time.monotonic()
-
-    def client():
-        connection = Connection(port, headers, timeout)
-        while (at := (i := next(turn)) / rate) < seconds:
-            delay = origin + at - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            kind, path = requests[i % len(requests)]
-            samples.append(fetch(connection, kind, path, origin, at))
-        connection.close()
-
-    def fault_at():
-        time.sleep(max(0.0, origin + restart_at - time.monotonic()))
-        fault["began"] = time.monotonic() - origin
-        result = restart()
-        fault["back"] = time.monotonic() - origin
-        fault["returncode"], fault["output"] = result.returncode, (result.stdout + result.stderr).strip()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    threads.append(threading.Thread(target=fault_at, daemon=True))
-    for thread in threads:
-        thread.start()
-    shown = 0
-    while any(thread.is_alive() for thread in threads):
-        time.sleep(0.5)
-        now = time.monotonic() - origin
-        if (
-            now - shown >= 5
-            or (fault.get("began") and "shown_began" not in fault)
-            or (fault.get("back") and "shown_back" not in fault)
-        ):
-            seen = list(samples)
-            errors = sum(not s.ok for s in seen)
-            note = ""
-            if fault.get("began") and "shown_began" not in fault:
-                fault["shown_began"], note = True, f"  <- restart began at {fault['began']:.2f} s"
-            if fault.get("back") and "shown_back" not in fault:
-                fault["shown_back"], note = True, f"  <- database back at {fault['back']:.2f} s"
-            progress(f"  t={now:5.1f} s  answered {len(seen):6,}  errors {errors:5,}{note}")
-            shown = now
-    return samples, fault
-
-
 # What the run shows.
-
-
-@dataclass
-class Phase:
-    name: str
-    samples: list
-
-    @property
-    def errors(self) -> list:
-        return [s for s in self.samples if not s.ok]
-
-    def latency_ms(self, fraction: float) -> float | None:
-        latencies = [s.latency for s in self.samples]
-        return percentile(latencies, fraction) * 1000 if latencies else None
 
 
 def seconds_table(samples: list, seconds: float) -> list[dict]:
@@ -592,170 +407,6 @@ def judge(samples: list, fault: dict, rate: float, args) -> dict:
         "late": sum(s.sent - s.scheduled > 0.1 for s in samples),
         "checks": checks,
     }
-
-
-def fmt(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def phase_rows(result: dict, everything: list) -> list[str]:
-    lines = [
-        "| phase | requests | 2xx | errors | error kinds | p50 ms | p95 ms | p99 ms | max ms |",
-        "|---|---:|---:|---:|---|---:|---:|---:|---:|",
-    ]
-    for phase in [*result["phases"], Phase("whole run", everything)]:
-        kinds = Counter(s.outcome for s in phase.errors)
-        top = max((s.latency for s in phase.samples), default=None)
-        lines.append(
-            f"| {phase.name} | {len(phase.samples):,} | {len(phase.samples) - len(phase.errors):,} "
-            f"| {len(phase.errors):,} | {', '.join(f'{k}: {n}' for k, n in kinds.most_common()) or '–'} "
-            f"| {fmt(phase.latency_ms(0.5))} | {fmt(phase.latency_ms(0.95))} | {fmt(phase.latency_ms(0.99))} "
-            f"| {fmt(top * 1000 if top is not None else None)} |"
-        )
-    return lines
-
-
-def error_bodies(samples: list) -> list[str]:
-    found = Counter((s.outcome, s.body.decode("utf-8", "replace").strip()[:200]) for s in samples if not s.ok)
-    return [f"| {outcome} | {n:,} | `{body or '(none)'}` |" for (outcome, body), n in found.most_common(8)]
-
-
-def server_errors(log: Path) -> Counter:
-    """What Django logged for its 500s: the exception class and the first words of its message."""
-    found = Counter()
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith("django.db.utils."):
-            name, _, message = line.partition(": ")
-            found[f"{name.removeprefix('django.db.utils.')}: {message.rpartition('failed: ')[2][:100]}"] += 1
-    return found
-
-
-def machine_load() -> str:
-    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
-
-
-def busiest_processes(exclude: set[int]) -> list[str]:
-    out = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
-    rows = []
-    for line in out.splitlines()[1:]:
-        pid, cpu, command = line.split(None, 2)
-        if int(pid) not in exclude and float(cpu) >= 5:
-            rows.append(f"{command} {cpu}%")
-    return rows[:6]
-
-
-def report(args, info: dict, peak: dict, rate: float, fault: dict, result: dict, samples: list, log: Path) -> str:
-    passed = all(result["checks"].values())
-    kinds = {}
-    for sample in result["phases"][0].samples + result["phases"][2].samples:
-        kinds.setdefault(sample.kind, []).append(sample.latency * 1000)
-    lines = [
-        "# PostgreSQL restart under load",
-        "",
-        f"Run {info['started']:%Y-%m-%d %H:%M} UTC: `{info['command']}`. "
-        + ("**All checks passed.**" if passed else "**Some checks failed.**"),
-        "",
-        "| check | result |",
-        "|---|---|",
-        *(f"| {name} | {'passed' if ok else '**FAILED**'} |" for name, ok in result["checks"].items()),
-        "",
-        "## Setup",
-        "",
-        f"- Machine: {info['cpu']}, {platform.platform()}; load average (1, 5, 15 min) {info['load_start']} at the"
-        f" start, {info['load_paced']} before the paced run, {info['load_end']} at the end. Other processes"
-        f" busy at the start: {', '.join(info['others']) or 'none above 5% CPU'}.",
-        f"- Server: {info['gunicorn']}, {args.workers} `gthread` workers × {args.threads} threads,"
-        f" `--timeout 30 --keep-alive {KEEP_ALIVE}`, serving `config.wsgi`, DEBUG off, throttles out of the way.",
-        f"- Database: {info['postgres']}, a cluster of its own on 127.0.0.1:{info['port']}, holding"
-        f" {', '.join(f'{n:,} {t}' for t, n in info['counts'].items())}.",
-        f"- App settings under test: CONN_MAX_AGE=600, CONN_HEALTH_CHECKS={'0' if args.no_health_checks else '1'},"
-        f" DB_CONNECT_TIMEOUT={args.connect_timeout}, DB_STATEMENT_TIMEOUT_MS={args.statement_timeout_ms}.",
-        f"- Client: Python http.client on the same machine, kept-alive connections, {args.client_timeout:g} s"
-        f" timeout; it used {info['client_cpu']:.1f} s of CPU in the {args.seconds:g} s paced run."
-        " The mix, by weight: " + ", ".join(f"{k} {w}" for k, w in MIX.items()) + ".",
-        "",
-        "## Run",
-        "",
-        f"- Peak, closed loop, {peak['concurrency']} connections for {peak['seconds']:.1f} s: **{peak['rps']:.0f}"
-        f" requests/s** answered 2xx ({peak['errors']} errors), p50 {fmt(peak['p50'])} ms, p99 {fmt(peak['p99'])} ms.",
-        f"- Paced: **{rate:.0f} requests/s**"
-        + (f" ({args.load:.0%} of peak)" if not args.rate else " (--rate)")
-        + f" for {args.seconds:g} s, open loop over {args.clients} connections:"
-        f" {len(samples):,} requests, of them {sum(s.resent for s in samples)} sent again after gunicorn"
-        f" closed an idle kept connection; {result['late']} sent more than 100 ms after their scheduled time"
-        " (every client connection busy), the latest by"
-        f" {max((s.sent - s.scheduled for s in samples), default=0) * 1000:.0f} ms.",
-        f"- `pg_ctl restart -m fast` began at {fault['began']:.2f} s; the database accepted connections again"
-        f" at {fault['back']:.2f} s (pg_ctl -w returned), {fault['back'] - fault['began']:.2f} s later.",
-        "- Recovered (first whole second with no error and at least 80% of the paced rate answered) at "
-        + (
-            f"{result['recovered']:.2f} s, **{result['recovery']:.2f} s** after the database came back."
-            if result["recovered"] is not None
-            else "**never**."
-        ),
-        f"- Errors among the {len(result['once_back']):,} requests sent once the database was back:"
-        f" **{sum(not s.ok for s in result['once_back'])}**.",
-        f"- Requests unanswered after {args.client_timeout:g} s (hangs): **{len(result['hangs'])}**.",
-        "",
-        *phase_rows(result, samples),
-        "",
-        "The restart window runs from the restart's start to recovery; a request counts in it when it was"
-        " in flight at any moment of it. Latency is from sending to the last byte of the answer.",
-        "",
-        "Errors, by answer:",
-        "",
-        "| answer | requests | body |",
-        "|---|---:|---|",
-        *(error_bodies(samples) or ["| – | 0 | |"]),
-        "",
-        "What Django logged for its errors (gunicorn's log):",
-        "",
-        *([f"- {n:,} × `{what}`" for what, n in server_errors(log).most_common(6)] or ["- nothing"]),
-        "",
-        "Outside the restart, by kind of request:",
-        "",
-        "| request | count | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {kind} | {len(ms):,} | {percentile(ms, 0.5):.1f} | {percentile(ms, 0.99):.1f} |"
-            for kind, ms in sorted(kinds.items())
-        ),
-        "",
-        "<details><summary>Each second of the paced run</summary>",
-        "",
-        "| second | scheduled | answered 2xx | errors | p50 ms | max ms |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in result["rows"]:
-        latencies = row["latencies"]
-        mark = ""
-        if int(fault["began"]) == row["second"]:
-            mark += " restart"
-        if int(fault["back"]) == row["second"]:
-            mark += " back"
-        lines.append(
-            f"| {row['second']}{mark} | {row['scheduled']} | {row['ok']} | {row['errors']} "
-            f"| {fmt(statistics.median(latencies) * 1000 if latencies else None)} "
-            f"| {fmt(max(latencies) * 1000 if latencies else None)} |"
-        )
-    lines += ["", "</details>", ""]
-    return "\n".join(lines)
-
-
-def summary(peak: dict, rate: float, fault: dict, result: dict, samples: list):
-    progress("")
-    progress(f"Peak {peak['rps']:.0f} requests/s; paced at {rate:.0f} requests/s.")
-    progress(f"Restart began at {fault['began']:.2f} s, database back at {fault['back']:.2f} s.")
-    if result["recovered"] is None:
-        progress("The API did not recover before the run ended.")
-    else:
-        progress(f"Recovered at {result['recovered']:.2f} s: {result['recovery']:.2f} s after the database came back.")
-    progress("")
-    for line in phase_rows(result, samples):
-        progress(line)
-    progress("")
-    for name, ok in result["checks"].items():
-        progress(f"  {'PASS' if ok else 'FAIL'}  {name}")
 
 
 def main():

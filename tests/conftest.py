@@ -1,7 +1,10 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 
 from claims import services
 from claims.models import Claim
@@ -140,3 +143,43 @@ def api(client, newsroom_key):
     """A client that sends the newsroom key on every request."""
     client.defaults.update(newsroom_key[1])
     return client
+
+
+# The authorization matrix (tests/test_authorization_matrix_*.py).
+
+
+class World:
+    """What the cells act on: a claim with a published verdict (so it has ClaimReview markup) and
+    a newer proposal awaiting an editor, proposed by someone other than the callers."""
+
+    def __init__(self, claim: Claim):
+        User = get_user_model()
+        self.claim = claim
+        self.proposer = User.objects.create_user("proposer", is_staff=True, is_superuser=True)
+        decide(claim, self.proposer, "unconfirmed", "Published: as AP reported.")  # claimreview exists
+        self.proposal = services.propose_verdict(
+            claim=claim, status="unconfirmed", rationale="Still the spokesman alone.", reviewer=self.proposer
+        )
+        self.document = claim.appearances.select_related("document").first().document
+
+
+@pytest.fixture
+def fresh_throttle_counts():
+    cache.clear()  # hundreds of anonymous calls a minute would otherwise meet the public throttle
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """One world for the module, inside a transaction rolled back at its end; each test runs in
+    a savepoint within it. Making it afresh for each of these hundreds of cells cost more than
+    the cells themselves."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield World(seed_claim("Islamic State militants killed at least 500"))
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(shared_world, db):
+    return shared_world

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
-from claims.admin import EstimatedCountPaginator
 from claims.models import Claim, Verdict
 from claims.roles import DESK_GROUPS
+from review.admin.common import EstimatedCountPaginator
 from sources.models import Source
 from tests.conftest import seed_claim, source, support
 
@@ -323,10 +323,10 @@ def test_a_large_filtered_queue_is_counted_from_the_planners_estimate(admin_clie
 
 
 def test_sidebar_lists_recent_events_and_outlets_and_keeps_the_chosen_one(admin_client, seed, monkeypatch):
-    from claims import admin as claims_admin
     from claims.models import Event
+    from review.admin import queue_filters
 
-    monkeypatch.setattr(claims_admin, "SIDEBAR_CHOICES", 1)
+    monkeypatch.setattr(queue_filters, "SIDEBAR_CHOICES", 1)
     events = list(Event.objects.order_by("start_date"))
     older = events[0]
     page = admin_client.get("/admin/claims/claim/")

@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from api.newsroom import NewsroomKeyThrottle
 from claims import services
 from claims.models import NewsroomKey
-from claims.newsroom import NewsroomKeyThrottle
 from tests.conftest import source
 
 SEED_URL = "https://seed.invalid/ap/2015-05-18/hundreds-killed-as-ramadi-falls-to-is"

@@ -333,9 +333,9 @@ def test_fast_representation_equals_the_declared_fields(rf, killed_500, displace
     from rest_framework import serializers as drf
     from rest_framework.renderers import JSONRenderer
 
-    from claims.serializers import ClaimSerializer
-    from claims.synthetic import Generator, Plan
-    from claims.views import claims_for_api
+    from api.serializers import ClaimSerializer
+    from api.views import claims_for_api
+    from bench.synthetic import Generator, Plan
 
     support(displaced_114000, reviewer, source=hospital_director)
     decide(displaced_114000, reviewer, "confirmed")

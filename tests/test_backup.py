@@ -15,9 +15,10 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from claims import backup, services
+from claims import services
 from claims.models import Candidate, Claim
 from claims.roles import REVIEWER, sync_desk_groups
+from exchange import backup
 from sources.models import Source
 from tests.conftest import decide, desk_member, seed_claim, source, support
 

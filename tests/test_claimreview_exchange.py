@@ -4,9 +4,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from claims import services
-from claims.claimreview_import import reviews_in
 from claims.models import Claim, RatingMap, Verdict
+from exchange import claimreview_import
+from exchange.claimreview_import import reviews_in
 from tests.conftest import decide
 
 # "The government announced 500 people killed", in Arabic.
@@ -79,7 +79,7 @@ def test_both_formats_are_read():
 
 
 def test_unmapped_ratings_wait_for_a_reviewer_and_nothing_is_guessed(db, reviewer):
-    report = services.import_claim_reviews(reviews=reviews_in(FACT_CHECK_TOOLS), user=reviewer)
+    report = claimreview_import.import_claim_reviews(reviews=reviews_in(FACT_CHECK_TOOLS), user=reviewer)
     assert report["claims"] == 2 and report["verdicts"] == 0 and report["evidence"] == 0
     assert report["unmapped"] == ["mostly false", "\u0632\u0627\u0626\u0641"]
     assert set(RatingMap.objects.values_list("status", flat=True)) == {""}
@@ -87,7 +87,7 @@ def test_unmapped_ratings_wait_for_a_reviewer_and_nothing_is_guessed(db, reviewe
 
 def test_mapped_ratings_become_evidence_and_a_proposed_verdict_and_rtl_text_round_trips(db, reviewer):
     RatingMap.objects.create(rating="\u0632\u0627\u0626\u0641", status="false")
-    services.import_claim_reviews(reviews=reviews_in(FACT_CHECK_TOOLS), user=reviewer)
+    claimreview_import.import_claim_reviews(reviews=reviews_in(FACT_CHECK_TOOLS), user=reviewer)
     claim = Claim.objects.get(text=ARABIC_CLAIM)
     assert claim.speaker.name == "Ministry of Health" and claim.said_on.isoformat() == "2023-03-01"
     evidence = claim.evidence.get()
@@ -101,12 +101,12 @@ def test_mapped_ratings_become_evidence_and_a_proposed_verdict_and_rtl_text_roun
 
 def test_reimporting_changes_nothing_and_completes_newly_mapped_reviews(db, reviewer):
     reviews = reviews_in(FACT_CHECK_TOOLS)
-    services.import_claim_reviews(reviews=reviews, user=reviewer)
+    claimreview_import.import_claim_reviews(reviews=reviews, user=reviewer)
     counts = (Claim.objects.count(), Verdict.objects.count())
-    again = services.import_claim_reviews(reviews=reviews, user=reviewer)
+    again = claimreview_import.import_claim_reviews(reviews=reviews, user=reviewer)
     assert (Claim.objects.count(), Verdict.objects.count()) == counts and again["claims"] == 0
     RatingMap.objects.filter(rating="mostly false").update(status="disputed")
-    completed = services.import_claim_reviews(reviews=reviews, user=reviewer)
+    completed = claimreview_import.import_claim_reviews(reviews=reviews, user=reviewer)
     assert completed["verdicts"] == 1 and completed["evidence"] == 1
 
 
@@ -139,7 +139,7 @@ def test_an_exported_review_imports_back_intact(killed_500, reviewer, tmp_path):
     call_command("export_claimreview", str(path), stderr=StringIO())
     (review,) = reviews_in(json.loads(path.read_text(encoding="utf-8")))
     assert review["claimant"] == "Muhannad Haimour" and review["rating"].startswith("Unconfirmed")
-    report = services.import_claim_reviews(reviews=[review], user=reviewer)
+    report = claimreview_import.import_claim_reviews(reviews=[review], user=reviewer)
     assert report["claims"] == 0  # recognised as the claim it came from: same speaker, same text
 
 
@@ -156,11 +156,11 @@ def test_odd_shapes_never_crash(db, reviewer, data):
         reviews = reviews_in(data)
     except ValueError:
         return
-    services.import_claim_reviews(reviews=reviews, user=reviewer)
+    claimreview_import.import_claim_reviews(reviews=reviews, user=reviewer)
 
 
 def test_a_review_that_fails_is_not_counted(db, reviewer):
     review = dict(reviews_in(FACT_CHECK_TOOLS)[1], url="not a url")
-    report = services.import_claim_reviews(reviews=[review], user=reviewer)
+    report = claimreview_import.import_claim_reviews(reviews=[review], user=reviewer)
     assert report["claims"] == 0 and report["skipped"]
     assert not Claim.objects.filter(text=review["text"]).exists()

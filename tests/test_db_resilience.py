@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from django.db import OperationalError, close_old_connections, connection
 
-from claims.views import database_unreachable
+from api.errors import database_unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/claims"

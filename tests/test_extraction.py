@@ -11,7 +11,7 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.extraction import extract
+from intake.extraction import extract
 from sources.models import Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +219,7 @@ def test_extract_claims_refuses_a_bad_date_clearly(tmp_path):
 @pytest.mark.parametrize("gold", ["gold.jsonl", "heldout.jsonl", "review.jsonl"])
 def test_the_evaluation_reports_precision_recall_and_speaker_accuracy(gold):
     out = StringIO()
-    call_command("evaluate_extractor", str(ROOT / "claims" / "extraction" / "gold" / gold), stdout=out)
+    call_command("evaluate_extractor", str(ROOT / "intake" / "extraction" / "gold" / gold), stdout=out)
     report = json.loads(out.getvalue())
     assert report["items"] >= 15
     assert report["precision"] >= 0.85 and report["recall"] >= 0.75 and report["speaker_accuracy"] >= 0.9
@@ -306,7 +306,7 @@ def test_a_run_on_sentence_of_cues_stays_fast():
 def test_extract_claims_works_without_a_ready_database(monkeypatch, tmp_path):
     from django.db import DatabaseError
 
-    from claims.management.commands import extract_claims
+    from intake.management.commands import extract_claims
 
     def no_database(name):
         raise DatabaseError("no such table: sources_source")

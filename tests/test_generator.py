@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
+from bench.synthetic import Generator, Plan
 from claims.independence import assess
 from claims.models import Appearance, ChangeSequence, Claim, ClaimChange, Evidence, Figure, Verdict
-from claims.synthetic import Generator, Plan
 from sources.models import Source
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from claims import services
 from claims.models import Candidate, Claim
+from intake import services as intake_services
 from sources.models import Document, Source
 from tests.conftest import seed_claim, source
 
@@ -26,7 +26,7 @@ def seed_text():
 
 def import_(text, url=MIRROR, outlet="Mirror Daily", user=None):
     outlet_source = Source.objects.get_or_create(kind="outlet", name=outlet)[0]
-    return services.import_article(
+    return intake_services.import_article(
         url=url, outlet=outlet_source, title="Ramadi falls", text=text, user=user, published_at=None
     )
 
@@ -73,7 +73,7 @@ def test_wire_copy_is_offered_as_a_new_appearance_of_the_known_claim(killed_500,
     karhout_statement = next(c for c in candidates if c.speaker_name == "Sabah Karhout")
     assert karhout_statement.match_claim is not None
 
-    claim = services.accept_candidate(candidate=un, user=reviewer)
+    claim = intake_services.accept_candidate(candidate=un, user=reviewer)
     un.refresh_from_db()
     assert (claim, un.state) == (seed_claim("As many as 114,000"), "merged")
     assert Claim.objects.count() == before
@@ -86,7 +86,7 @@ def test_wire_copy_is_offered_as_a_new_appearance_of_the_known_claim(killed_500,
 def test_accepting_a_new_claim_goes_through_the_services(db, reviewer):
     _, _, candidates = import_(ARTICLE, user=reviewer)
     governor = candidates[0]
-    claim = services.accept_candidate(candidate=governor, user=reviewer)
+    claim = intake_services.accept_candidate(candidate=governor, user=reviewer)
     assert (claim.status, claim.machine_suggested, claim.kind) == ("unreviewed", True, "figure")
     assert claim.speaker.name == "Amal Nasser" and claim.speaker.kind == "person"  # proposed, made on accepting
     figure = claim.figures.get()
@@ -95,12 +95,12 @@ def test_accepting_a_new_claim_goes_through_the_services(db, reviewer):
     assert appearance.document.text[appearance.start : appearance.end] == appearance.excerpt
     assert claim.history.first().history_user == reviewer
     with pytest.raises(ValidationError, match="already"):
-        services.accept_candidate(candidate=governor, user=reviewer)
+        intake_services.accept_candidate(candidate=governor, user=reviewer)
 
 
 def test_an_unknown_described_speaker_becomes_an_unnamed_source(db, reviewer):
     _, _, candidates = import_("Two guards were killed, a prison official said.", user=reviewer)
-    claim = services.accept_candidate(candidate=candidates[0], user=reviewer)
+    claim = intake_services.accept_candidate(candidate=candidates[0], user=reviewer)
     assert (claim.speaker.kind, claim.speaker.name) == ("unnamed", "prison official")
 
 
@@ -108,14 +108,14 @@ def test_a_known_speaker_is_resolved_not_duplicated(seed, reviewer):
     sources = Source.objects.count()
     _, _, candidates = import_("Sabah Karhout said 40 fighters were wounded on Friday.", user=reviewer)
     assert candidates[0].speaker_source == source("Sabah Karhout")
-    services.accept_candidate(candidate=candidates[0], user=reviewer)
+    intake_services.accept_candidate(candidate=candidates[0], user=reviewer)
     assert Source.objects.count() == sources + 1  # the new outlet only
 
 
 def test_rejecting_leaves_no_claim(db, reviewer):
     _, _, candidates = import_(ARTICLE, user=reviewer)
     claims = Claim.objects.count()
-    services.reject_candidate(candidate=candidates[1], user=reviewer)
+    intake_services.reject_candidate(candidate=candidates[1], user=reviewer)
     candidates[1].refresh_from_db()
     assert candidates[1].state == "rejected" and Claim.objects.count() == claims
 
@@ -169,7 +169,7 @@ def test_a_candidate_can_be_edited_before_accepting(client, desk_reviewer, db):
     from tests.conftest import admin_form_data
 
     client.post(url, admin_form_data(page, speaker_name="Red Crescent Society"))
-    claim = services.accept_candidate(candidate=candidate, user=desk_reviewer)
+    claim = intake_services.accept_candidate(candidate=candidate, user=desk_reviewer)
     assert claim.speaker.name == "Red Crescent Society"
 
 
@@ -185,7 +185,7 @@ def test_the_import_page_refuses_nul_bytes(client, desk_reviewer, seed):
 
 def test_machine_suggested_claims_can_be_found_in_the_queue(admin_client, db, reviewer):
     _, _, candidates = import_(ARTICLE, user=reviewer)
-    services.accept_candidate(candidate=candidates[0], user=reviewer)
+    intake_services.accept_candidate(candidate=candidates[0], user=reviewer)
     response = admin_client.get("/admin/claims/claim/", {"machine_suggested__exact": "1"})
     assert [c.speaker.name for c in response.context["cl"].result_list] == ["Amal Nasser"]
 
@@ -195,14 +195,14 @@ def test_the_same_toll_elsewhere_weeks_later_is_not_taken_for_wire_copy(db, revi
 
     ministry = Source.objects.create(kind="organization", name="Interior Ministry")
     outlet = Source.objects.create(kind="outlet", name="Daily Wire")
-    _, _, found = services.import_article(
+    _, _, found = intake_services.import_article(
         url="https://wire.example/mosul", outlet=outlet, title="Mosul", user=reviewer,
         text="A car bomb in Mosul killed five people, the Interior Ministry said.",
         published_at=datetime(2024, 5, 1, tzinfo=UTC),
     )  # fmt: skip
     assert found[0].speaker_source == ministry
-    services.accept_candidate(candidate=found[0], user=reviewer)
-    _, _, later = services.import_article(
+    intake_services.accept_candidate(candidate=found[0], user=reviewer)
+    _, _, later = intake_services.import_article(
         url="https://wire.example/basra", outlet=outlet, title="Basra", user=reviewer,
         text="Gunmen in Basra shot dead five people at a checkpoint, the Interior Ministry said.",
         published_at=datetime(2024, 5, 20, tzinfo=UTC),
@@ -214,14 +214,14 @@ def test_a_wrong_match_can_be_accepted_as_a_new_claim(killed_500, reviewer):
     _, _, candidates = import_(seed_text(), user=reviewer)
     un = next(c for c in candidates if c.speaker_name == "United Nations")
     assert un.match_claim is not None
-    claim = services.accept_candidate(candidate=un, user=reviewer, as_new=True)
+    claim = intake_services.accept_candidate(candidate=un, user=reviewer, as_new=True)
     assert claim != un.match_claim and claim.machine_suggested
 
 
 def test_a_changed_text_moves_recorded_excerpts_and_keeps_reviewed_candidates_reviewed(db, reviewer):
     document, _, candidates = import_(ARTICLE, user=reviewer)
-    accepted = services.accept_candidate(candidate=candidates[0], user=reviewer)
-    services.reject_candidate(candidate=candidates[1], user=reviewer)
+    accepted = intake_services.accept_candidate(candidate=candidates[0], user=reviewer)
+    intake_services.reject_candidate(candidate=candidates[1], user=reviewer)
     _, outcome, again = import_("UPDATE: " + ARTICLE, user=reviewer)
     assert outcome == "text changed"
     assert not [c for c in again if "Red Crescent" in c.text]  # rejected stays rejected

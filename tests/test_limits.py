@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from claims import services
 from claims.models import Claim, Evidence, Verdict
+from intake import services as intake_services
 from sources.models import Document
 from tests.conftest import admin_form_data, desk_member, key_acting_for, source
 
@@ -81,7 +82,7 @@ def test_a_body_that_is_not_json_is_a_415(client, desk, seed):
 
 def import_article(text: str, **changes):
     fields = {"url": ARTICLE_URL, "outlet": source("Associated Press"), "title": "Long", "text": text, "user": None}
-    return services.import_article(**{**fields, **changes})
+    return intake_services.import_article(**{**fields, **changes})
 
 
 def test_an_article_at_the_limit_is_imported_and_one_over_it_refused_on_its_text(seed, settings):

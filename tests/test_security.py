@@ -294,7 +294,7 @@ def test_axes_reset_unlocks(client, desk_member, settings):
 
 
 def test_behind_the_proxy_a_forged_forwarded_address_does_not_escape_a_lockout(client, desk_member, settings):
-    settings.AXES_CLIENT_IP_CALLABLE = "claims.newsroom.address_behind_proxy"
+    settings.AXES_CLIENT_IP_CALLABLE = "api.newsroom.address_behind_proxy"
     proxy = "10.0.0.2"
     for n in range(settings.AXES_FAILURE_LIMIT):
         # The caller forges the first entry; the proxy appends the address it saw.

@@ -53,7 +53,7 @@ def test_healthz_says_unavailable_when_the_database_is_down(client, db, monkeypa
         def cursor(self):
             raise OperationalError("connection refused")
 
-    monkeypatch.setattr("claims.views.connection", DatabaseDown())
+    monkeypatch.setattr("api.errors.connection", DatabaseDown())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "OperationalError"}

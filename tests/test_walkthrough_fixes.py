@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from claims import services
-from claims.extraction import extract
 from claims.models import Claim
+from intake import services as intake_services
+from intake.extraction import extract
 from tests.conftest import source
 
 ARTICLE = (
@@ -54,13 +55,13 @@ def test_the_day_said_is_the_one_by_the_cue():
 
 def test_a_second_candidate_with_the_same_figure_joins_the_first_accepted(desk, seed):
     ap = source("Associated Press")
-    _, _, candidates = services.import_article(
+    _, _, candidates = intake_services.import_article(
         url="https://news.example/rains", outlet=ap, title="Rains", text=ARTICLE, user=desk["rita"]
     )
     tolls = [c for c in candidates if c.figures and c.figures[0]["low"] == 42]
     assert len(tolls) == 2
-    first = services.accept_candidate(candidate=tolls[0], user=desk["rita"])
-    again = services.accept_candidate(candidate=tolls[1], user=desk["rita"])
+    first = intake_services.accept_candidate(candidate=tolls[0], user=desk["rita"])
+    again = intake_services.accept_candidate(candidate=tolls[1], user=desk["rita"])
     assert again == first and Claim.objects.filter(speaker__name="Karim Nasser").count() == 1
 
 

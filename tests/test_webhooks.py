@@ -23,6 +23,7 @@ from claims import services
 from claims.models import ClaimChange, NewsroomKey
 from sources.models import Source
 from tests.conftest import decide
+from webhooks import attempts as delivery_attempts
 from webhooks import sending
 from webhooks import services as webhook_services
 from webhooks.models import Delivery, Subscription
@@ -211,7 +212,7 @@ def test_retry_delays_grow_exponentially_with_full_jitter():
     rng = random.Random(7)
     ceilings = []
     for attempts in range(1, 11):
-        delays = [webhook_services.retry_delay(attempts, rng) for _ in range(300)]
+        delays = [delivery_attempts.retry_delay(attempts, rng) for _ in range(300)]
         ceiling = min(1000, 10 * 2 ** (attempts - 1))
         assert 0 <= min(delays) < 0.1 * ceiling and 0.9 * ceiling < max(delays) <= ceiling
         ceilings.append(ceiling)
@@ -319,7 +320,7 @@ def test_a_worker_killed_mid_delivery_is_swept_back_to_the_queue(
     delivery = Delivery.objects.get()
     lost_task = DBTaskResult.objects.get(pk=delivery.task_id)
     lost_task.claim("worker-that-gets-killed")  # what db_worker does before running it
-    assert webhook_services.take_lease(delivery_id=delivery.pk)  # ...then SIGKILL mid-request
+    assert delivery_attempts.take_lease(delivery_id=delivery.pk)  # ...then SIGKILL mid-request
 
     clock.now += timedelta(seconds=30)
     assert webhook_services.requeue_lost() == 0  # still within the lease: perhaps only slow
@@ -478,7 +479,7 @@ def test_send_again_replays_a_given_up_delivery(
     admin_client, reviewer, killed_500, subscription, receiver, django_capture_on_commit_callbacks
 ):
     decide(killed_500, reviewer, "unconfirmed")
-    delivery = webhook_services.give_up(delivery=Delivery.objects.get(), reason="Receiver gone for a day.")
+    delivery = delivery_attempts.give_up(delivery=Delivery.objects.get(), reason="Receiver gone for a day.")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             "/admin/webhooks/delivery/", {"action": "send_again", "_selected_action": [delivery.pk]}, follow=True

@@ -1,5 +1,8 @@
 """Every change of a webhook delivery's state, one function each; the task and the admin call these.
 
+Subscriptions, events and replays live here; one attempt's steps (take_lease, mark_delivered,
+record_failure, give_up) in webhooks.attempts, and queueing in webhooks.tasks.
+
 The life of a delivery:
 
     record_event       written with the claim change, in its transaction; handed to the worker on commit
@@ -17,9 +20,8 @@ was recorded sends the event again, with the same X-Claims-Event-Id.
 """
 
 import logging
-import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -27,12 +29,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks.exceptions import TaskResultDoesNotExist
 
 from claims.models import ClaimChange
-from webhooks.models import Delivery, DeliveryAttempt, EventType, Subscription, new_secret
-from webhooks.sending import Answer
+from webhooks.attempts import lease_seconds
+from webhooks.models import Delivery, EventType, Subscription, new_secret
+from webhooks.tasks import hand_to_worker, task_will_run
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +63,6 @@ def rotate_secret(*, subscription: Subscription, user) -> str:
         subscription._history_user, subscription._change_reason = user, "secret rotated"
         subscription.save(update_fields=["secret"])
     return subscription.secret
-
-
-def lease_seconds() -> float:
-    # Longer than one request can take (connect and read timeouts), so a live sender keeps it.
-    return max(settings.WEBHOOK_LEASE_SECONDS, 3 * settings.WEBHOOK_TIMEOUT_SECONDS)
-
-
-def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds to wait after the `attempts`-th failure: full jitter, uniform in [0, ceiling],
-    the ceiling doubling from WEBHOOK_RETRY_BASE_SECONDS up to WEBHOOK_RETRY_MAX_SECONDS."""
-    ceiling = min(settings.WEBHOOK_RETRY_MAX_SECONDS, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** min(attempts - 1, 60))
-    return (rng or random).uniform(0, ceiling)
 
 
 def payload_of(change: ClaimChange, event_id: uuid.UUID, event_type: str) -> dict:
@@ -121,90 +110,6 @@ def record_event(*, change: ClaimChange) -> list[Delivery]:
     return deliveries
 
 
-def hand_to_worker(*, delivery_id: int, run_after: datetime | None = None) -> None:
-    """Queue the task that sends the delivery, and note which task that is (for the sweep)."""
-    from webhooks.tasks import deliver
-
-    task = deliver
-    if task.get_backend().supports_defer:
-        # Always a time: django_tasks_db runs tasks in `run_after` order and puts those without
-        # one after every deferred task, where a first try would wait behind all the retries.
-        task = deliver.using(run_after=run_after or timezone.now())
-    elif run_after is not None:
-        return  # a backend that cannot wait (ImmediateBackend): the sweep sends it when due
-    # The task and the note of it commit together: with the database backend no worker can run
-    # the task, and queue its successor, before its id is noted here.
-    with transaction.atomic():
-        result = task.enqueue(delivery_id)
-        Delivery.objects.filter(pk=delivery_id).update(task_id=result.id)
-
-
-def take_lease(*, delivery_id: int) -> Delivery | None:
-    """Claim a due, pending delivery for one attempt; None if it is not due, done, or being sent."""
-    now = timezone.now()
-    taken = (
-        Delivery.objects.filter(pk=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .update(leased_until=now + timedelta(seconds=lease_seconds()))
-    )
-    if not taken:
-        return None
-    return Delivery.objects.select_related("subscription__newsroom_key").get(pk=delivery_id)
-
-
-def _log(delivery: Delivery, answer: Answer, at: datetime) -> None:
-    delivery.attempts += 1
-    delivery.last_status_code = answer.status_code
-    delivery.last_error = answer.error
-    delivery.leased_until = None
-    DeliveryAttempt.objects.create(
-        delivery=delivery, at=at, status_code=answer.status_code, error=answer.error, duration_ms=answer.duration_ms
-    )
-
-
-LOGGED = ["attempts", "last_status_code", "last_error", "leased_until"]
-
-
-def mark_delivered(*, delivery: Delivery, answer: Answer) -> Delivery:
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-        now = timezone.now()
-        _log(delivery, answer, now)
-        delivery.state, delivery.delivered_at, delivery.next_attempt_at = Delivery.State.DELIVERED, now, None
-        delivery.save(update_fields=[*LOGGED, "state", "delivered_at", "next_attempt_at"])
-    return delivery
-
-
-def record_failure(*, delivery: Delivery, answer: Answer) -> Delivery:
-    """Log a failed attempt; try again after a jittered, growing delay, or give up past `retry_until`."""
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-        now = timezone.now()
-        _log(delivery, answer, now)
-        if delivery.state == Delivery.State.PENDING:
-            if now >= delivery.retry_until:
-                delivery.state, delivery.next_attempt_at = Delivery.State.FAILED, None
-            else:
-                # The last try falls on the deadline itself, so a late recovery still gets one.
-                delay = timedelta(seconds=retry_delay(delivery.attempts))
-                delivery.next_attempt_at = min(now + delay, delivery.retry_until)
-                transaction.on_commit(
-                    partial(hand_to_worker, delivery_id=delivery.pk, run_after=delivery.next_attempt_at), robust=True
-                )
-        delivery.save(update_fields=[*LOGGED, "state", "next_attempt_at"])
-    return delivery
-
-
-def give_up(*, delivery: Delivery, reason: str) -> Delivery:
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-        if delivery.state == Delivery.State.PENDING:
-            delivery.state, delivery.next_attempt_at = Delivery.State.FAILED, None
-        delivery.last_error, delivery.leased_until = reason, None
-        delivery.save(update_fields=["state", "next_attempt_at", "last_error", "leased_until"])
-    return delivery
-
-
 def replay(*, delivery: Delivery, user) -> Delivery:
     """Send the event again now (same event id), with a fresh retry window."""
     with transaction.atomic():
@@ -248,34 +153,7 @@ def requeue_lost() -> int:
         with transaction.atomic():
             # Again under a lock: a worker may have sent it, or queued its retry, since the list was read.
             delivery = overdue.select_for_update().filter(pk=delivery_id).only("task_id").first()
-            if delivery is not None and not _task_will_run(delivery.task_id, now):
+            if delivery is not None and not task_will_run(delivery.task_id, now):
                 hand_to_worker(delivery_id=delivery_id)
                 handed += 1
     return handed
-
-
-class WorkerLost(Exception):
-    """Recorded on a task whose worker died while running it."""
-
-
-def _task_will_run(task_id: str, now: datetime) -> bool:
-    from webhooks.tasks import deliver
-
-    backend = deliver.get_backend()
-    if not task_id or not backend.supports_get_result:
-        return False
-    try:
-        result = backend.get_result(task_id)
-    except TaskResultDoesNotExist:
-        return False
-    if result.status == TaskResultStatus.READY:
-        # Waiting its turn; unless it is an older retry set for later than the delivery is now due.
-        return result.task.run_after is None or result.task.run_after <= now
-    if result.status == TaskResultStatus.RUNNING:
-        if result.started_at and result.started_at > now - timedelta(seconds=lease_seconds()):
-            return True
-        # Its worker is gone: close the task, so the queue's admin and pruning see it finished.
-        db_result = getattr(result, "db_result", None)
-        if db_result is not None:
-            db_result.set_failed(WorkerLost(f"No word from the worker since {result.started_at:%H:%M:%S}."))
-    return False

@@ -1,0 +1,33 @@
+"""The tracker's domain: claims, their figures, appearances and evidence, verdicts, and the
+newsroom feed. One module per model or close group; import them from here."""
+
+from claims.models.appearances import Appearance, ChainLink
+from claims.models.candidates import Candidate
+from claims.models.claim import Claim, ClaimQuerySet
+from claims.models.events import Event
+from claims.models.evidence import Evidence
+from claims.models.feed import ChangeSequence, ClaimChange
+from claims.models.figures import Figure
+from claims.models.keys import NewsroomKey
+from claims.models.ratings import RatingMap
+from claims.models.status import STATUS_DEFINITIONS, Status
+from claims.models.verdicts import Verdict, VerdictQuerySet
+
+__all__ = [
+    "STATUS_DEFINITIONS",
+    "Appearance",
+    "Candidate",
+    "ChainLink",
+    "ChangeSequence",
+    "Claim",
+    "ClaimChange",
+    "ClaimQuerySet",
+    "Event",
+    "Evidence",
+    "Figure",
+    "NewsroomKey",
+    "RatingMap",
+    "Status",
+    "Verdict",
+    "VerdictQuerySet",
+]

@@ -1,0 +1,219 @@
+"""Claims as made: their text and speaker, figures, appearances and chains, and assignment."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from claims.models import (
+    Appearance,
+    ChainLink,
+    Claim,
+    ClaimChange,
+    Event,
+    Evidence,
+    Figure,
+)
+from claims.services.evidence import (
+    evidence_resting_on,
+    refresh_independence,
+)
+from claims.services.writes import (
+    CLAIM_FIELDS,
+    audit,
+    bump,
+    errors_under,
+    locked_claim,
+    note,
+    record_change,
+    refuse_nul,
+)
+from sources.models import Document, Source
+
+
+def record_claim(
+    *,
+    speaker: Source,
+    text: str,
+    user,
+    kind: str = Claim.Kind.STATEMENT,
+    quote: str = "",
+    described_as: str = "",
+    said_on: date | None = None,
+    event: Event | None = None,
+    figures: Iterable[dict] = (),
+    appearances: Iterable[dict] = (),
+    machine_suggested: bool = False,
+) -> Claim:
+    """Record a claim as made, unreviewed, with its figures and where it appears.
+
+    `figures` are dicts of Figure fields; `appearances` are dicts of the keyword arguments of
+    `record_appearance` without `claim` and `user`.
+    """
+    refuse_nul(text=text, quote=quote, described_as=described_as)
+    claim = Claim(
+        speaker=speaker,
+        text=text,
+        kind=kind,
+        quote=quote,
+        described_as=described_as,
+        said_on=said_on,
+        event=event,
+        created_by=user,
+        machine_suggested=machine_suggested,
+    )
+    claim.full_clean()
+    with transaction.atomic():
+        audit(claim, user, "claim recorded").save()
+        for number, fields in enumerate(figures, start=1):
+            with errors_under("figures", number):
+                _save_figure(Figure(claim=claim, **fields), user, "figure recorded")
+        recorded = []
+        for number, fields in enumerate(appearances, start=1):
+            with errors_under("appearances", number):
+                recorded.append(_record_appearance(claim=claim, user=user, **fields))
+        record_change(claim.pk, ClaimChange.Kind.CREATED, claim.status)
+        if recorded:  # the documents it stands in now rest on it too
+            documents = [a.document_id for a in recorded]
+            refresh_independence(Evidence.objects.filter(document__in=documents, attributed_to__isnull=True))
+    return claim
+
+
+def delete_claim(*, claim: Claim, user) -> None:
+    """Delete a claim, leaving a tombstone in the change feed."""
+    with transaction.atomic():
+        locked = locked_claim(claim)
+        if locked.verdicts.exists():
+            raise ValidationError(
+                "This claim has verdicts, and verdicts are never deleted: record a retraction instead.",
+                code="has_verdicts",
+            )
+        pk, status = locked.pk, locked.status
+        audit(locked, user, "claim deleted").delete()
+        record_change(pk, ClaimChange.Kind.DELETED, status)
+
+
+def update_claim(
+    *, claim: Claim, user, expected_version: int | None = None, reason: str = "claim edited", **changes
+) -> Claim:
+    """Edit what a claim says or who said it; a reviewed status must still hold afterwards.
+
+    With no changes it only locks the claim for the caller's transaction, refusing a stale
+    `expected_version`: the admin saves a page's figures and evidence under that lock.
+    """
+    unknown = set(changes) - set(CLAIM_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited here."))
+    with transaction.atomic():
+        locked = locked_claim(claim, expected_version, and_citing=bool({"speaker", "said_on"} & set(changes)))
+        if not changes:
+            return locked
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean()  # Claim.clean() keeps a reviewed status justified
+        bump(locked, user, reason, fields=list(changes))
+        if {"speaker", "said_on"} & set(changes):
+            refresh_independence(evidence_resting_on(locked))
+    return locked
+
+
+def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: AbstractBaseUser) -> Claim:
+    """Give a claim to a reviewer (or take it back, with None)."""
+    if assignee is not None and not (assignee.is_active and assignee.is_staff):
+        raise ValidationError({"assigned_to": "Claims are assigned to active desk members only."})
+    with transaction.atomic():
+        locked = locked_claim(claim)
+        if locked.assigned_to_id == (assignee.pk if assignee else None):
+            return locked
+        locked.assigned_to = assignee
+        reason = f"assigned to {assignee}" if assignee else "unassigned"
+        note(locked, by, reason, fields=["assigned_to"])
+    return locked
+
+
+def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
+    """Record where a claim appears, with its attribution chain from the speaker to the outlet.
+
+    The excerpt must stand in the document's text (when a snapshot is kept): its offsets are
+    located there when not given, and must point at it when they are. `relayed_by` lists the
+    intermediaries in order, each a Source or a (Source, role) pair: the UN's figure relayed
+    by Haimour is `relayed_by=[(haimour, "spokesman")]`. `speaker_role` is how the report
+    describes the speaker in this place.
+    """
+    with transaction.atomic():
+        locked = locked_claim(claim, and_citing=True)
+        appearance = _record_appearance(claim=locked, user=user, **fields)
+        bump(locked, user, "appearance recorded")
+        # A new chain or report can make this claim's evidence, evidence citing it, or evidence
+        # citing the document it now appears in, dependent.
+        refresh_independence(evidence_resting_on(locked))
+    return appearance
+
+
+def remove_appearance(*, appearance: Appearance, user) -> None:
+    """Remove an appearance and its chain, unless a published status rests on them."""
+    with transaction.atomic():
+        locked = locked_claim(appearance.claim, and_citing=True)
+        current = locked.appearances.filter(pk=appearance.pk).first()
+        if current is None:
+            raise ValidationError("Someone else removed this appearance meanwhile.", code="deleted")
+        resting = list(evidence_resting_on(locked).values_list("pk", flat=True))
+        audit(current, user, "appearance removed").delete()
+        bump(locked, user, "appearance removed")
+        refresh_independence(Evidence.objects.filter(pk__in=resting))
+        locked.ensure_current_status_justified()
+
+
+def _record_appearance(
+    *,
+    claim: Claim,
+    document: Document,
+    excerpt: str,
+    user,
+    start: int | None = None,
+    end: int | None = None,
+    relayed_by: Sequence[Source | tuple[Source, str]] = (),
+    speaker_role: str = "",
+) -> Appearance:
+    appearance = Appearance(claim=claim, document=document, excerpt=excerpt, start=start, end=end)
+    appearance.full_clean()  # locates the excerpt in the document's text
+    steps = [(claim.speaker, speaker_role)]
+    steps += [step if isinstance(step, tuple) else (step, "") for step in relayed_by]
+    if document.outlet_id != claim.speaker_id:
+        steps.append((document.outlet, ""))
+    audit(appearance, user, "appearance recorded").save()
+    for position, (source, role) in enumerate(steps):
+        audit(ChainLink(appearance=appearance, position=position, source=source, role=role), user, "chain").save()
+    return appearance
+
+
+def save_figure(*, figure: Figure, user, reason: str = "figure saved") -> Figure:
+    """Add or edit one figure of a claim; a toll series stays within one speaker and metric."""
+    with transaction.atomic():
+        locked = locked_claim(figure.claim)
+        if not figure._state.adding and not Figure.objects.filter(pk=figure.pk).exists():
+            # Saving would write it back: someone deleted it while this edit was open.
+            raise ValidationError("Someone else deleted this figure meanwhile.", code="deleted")
+        _save_figure(figure, user, reason)
+        bump(locked, user, reason)
+    return figure
+
+
+def _save_figure(figure: Figure, user, reason: str) -> None:
+    figure.full_clean()
+    problem = figure.supersession_error()
+    if problem is not None:
+        raise problem
+    audit(figure, user, reason).save()
+
+
+def delete_figure(*, figure: Figure, user) -> None:
+    with transaction.atomic():
+        locked = locked_claim(figure.claim)
+        current = locked.figures.filter(pk=figure.pk).first()
+        if current is None:
+            raise ValidationError("Someone else deleted this figure meanwhile.", code="deleted")
+        audit(current, user, "figure deleted").delete()
+        bump(locked, user, "figure deleted")

@@ -1,0 +1,141 @@
+"""What every service does around its change: audit who and why, lock the claim, raise its
+version and append to the newsroom change feed, and refuse text the database cannot hold."""
+
+from collections.abc import Sequence
+from contextlib import contextmanager
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import F, Q
+
+from claims.models import (
+    ChangeSequence,
+    Claim,
+    ClaimChange,
+    Evidence,
+    Status,
+)
+from claims.signals import claim_changed
+
+UNCONDITIONAL_STATUSES = (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED)
+CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
+FIGURE_FIELDS = (
+    "as_written",
+    "metric",
+    "population",
+    "qualifier",
+    "low",
+    "high",
+    "vague_text",
+    "unit",
+    "unit_of",
+    "period_start",
+    "period_end",
+    "place",
+    "note",
+    "supersedes",
+)
+
+
+def audit(instance, user, reason: str):
+    """Tell django-simple-history who made the next save of `instance` and why."""
+    instance._history_user = user
+    instance._change_reason = reason[:100]
+    return instance
+
+
+def locked_claim(claim: Claim, expected_version: int | None = None, *, and_citing: bool = False) -> Claim:
+    """Lock the claim for the caller's transaction, and with `and_citing` the claims whose
+    evidence cites it: an edit that rejudges that evidence raises them too. Taking them now,
+    before the change feed's counter, keeps one order (claims, then the counter), so a writer
+    holding one of them never waits for the counter while this waits for it: a deadlock."""
+    if and_citing:
+        # One statement in id order: two claims citing each other, edited at once, then lock in
+        # the same order instead of each holding one and waiting for the other.
+        citing = Evidence.objects.filter(evidence_claim_id=claim.pk).values("claim_id")
+        list(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(Q(pk=claim.pk) | Q(pk__in=citing))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    # of=("self",): lock the claim row only, not its speaker's (PostgreSQL; SQLite ignores locks).
+    locked = Claim.objects.select_for_update(of=("self",)).select_related("speaker").filter(pk=claim.pk).first()
+    if locked is None:  # deleted by someone else since the caller read it
+        raise ValidationError("Someone else deleted this claim meanwhile.", code="deleted")
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            {
+                "version": ValidationError(
+                    f"Someone else changed this claim (now version {locked.version}, you had {expected_version}). "
+                    "Reload it and try again.",
+                    code="stale",
+                )
+            }
+        )
+    return locked
+
+
+def bump(
+    claim: Claim, user, reason: str, fields: Sequence[str] = (), change: str | None = ClaimChange.Kind.UPDATED
+) -> None:
+    """Save the claim with its version raised; `change` is what newsrooms see of it (None: nothing)."""
+    claim.version += 1
+    audit(claim, user, reason).save(update_fields=[*fields, "version", "updated_at"])
+    if change:
+        record_change(claim.pk, change, claim.status)
+
+
+def note(claim: Claim, user, reason: str, fields: Sequence[str] = ()) -> None:
+    """A desk-internal write (an assignment, a proposal): kept in the claim's history with who
+    and why, but leaving its version, its last-update time and the change feed alone, so
+    nothing a newsroom sees moves until a verdict is published."""
+    audit(claim, user, reason).save(update_fields=list(fields) or ["status"])
+
+
+def record_change(claim_id: int, kind: str, status: str) -> None:
+    """Append to the newsroom change feed, inside the caller's transaction.
+
+    Raising the one counter row locks it until that transaction commits, so sequence order is
+    commit order: a reader paging by sequence never skips a change that commits later.
+    """
+    if not ChangeSequence.objects.filter(pk=1).update(last=F("last") + 1):
+        ChangeSequence.objects.get_or_create(pk=1)
+        ChangeSequence.objects.filter(pk=1).update(last=F("last") + 1)
+    seq = ChangeSequence.objects.values_list("last", flat=True).get(pk=1)
+    change = ClaimChange.objects.create(seq=seq, claim_id=claim_id, kind=kind, status=status)
+    claim_changed.send(sender=ClaimChange, change=change)  # receivers write in this same transaction
+
+
+def refuse_nul(**fields: str) -> None:
+    """Refuse, by field, text PostgreSQL cannot store rather than fail on the write: NUL, and a
+    lone surrogate (JSON can spell one, "\\ud800"; UTF-8 cannot encode it)."""
+    errors = {}
+    for name, value in fields.items():
+        if not value:
+            continue
+        if "\x00" in value:
+            errors[name] = "The text holds NUL bytes: give it as plain text."
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                errors[name] = "The text holds a lone surrogate, which is not a character: give it as plain text."
+    if errors:
+        raise ValidationError(errors)
+
+
+@contextmanager
+def errors_under(field: str, number: int):
+    """Report a nested object's errors under the caller's field: {"figures": ["Figure 2: low: …"]}."""
+    try:
+        yield
+    except ValidationError as exc:
+        label = f"{field[:-1].capitalize()} {number}"
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+        messages = [
+            f"{label}: {message}" if name == NON_FIELD_ERRORS else f"{label}: {name}: {message}"
+            for name, items in errors.items()
+            for item in items
+            for message in item.messages
+        ]
+        raise ValidationError({field: messages}) from exc

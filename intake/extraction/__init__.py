@@ -1,0 +1,342 @@
+"""Candidate attributed claims in English news text, for a reviewer to accept, edit or reject.
+
+Pure Python, no model and no network. `extract(text)` returns candidates shaped as the
+`extract_claims` command prints them:
+
+    {text, start, end, cue, quote, said_on,
+     speaker: {mention, start, end, name, source_id, named},
+     figures: [{text, start, end, qualifier, low, high, metric, population, vague_text, unit,
+                period_start, period_end}]}
+
+Offsets are character offsets into the text given. A speaker is resolved by the optional
+`resolve(name)` callable (to a Source id); a pronoun refers back to the last named speaker.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from intake.extraction.attribution import (
+    CUE,
+    NAME_RUN,
+    PRONOUNS,
+    TIME_WORDS,
+    clean,
+    is_name,
+    name_in,
+    plausible_speaker,
+    speaker_after,
+    subject_before,
+)
+from intake.extraction.numbers import figures_in
+from intake.extraction.text import Span, quotes_in, split_paragraphs, split_sentences
+
+Resolver = Callable[[str], tuple[int | None, str]]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]  # fmt: skip
+DAY_PHRASE = re.compile(r"\b(?:(since|on|from|by|late|early)\s+)?(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+MONTH_PHRASE = re.compile(r"\b(?:in|since|during|last)\s+(" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
+MAX_CUES = 12  # per sentence
+THAT_OR_TO = re.compile(r"\s*(?:that|to)\b")
+TAIL = re.compile(r"\s*,\s*(?:adding|saying|with|and|while|noting)\b")
+NOT_A_CUE = re.compile(r"\b(?:an?|the|its|their|his|her|was|were|been|being|be|is|are)\s+$", re.IGNORECASE)
+LOOK_BACK = 400  # characters searched for a speaker before a cue
+TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
+
+
+def extract(text: str, published: date | None = None, resolve: Resolver | None = None) -> list[dict]:
+    if not isinstance(text, str):
+        text = bytes(text).decode("utf-8", errors="replace")
+    extractor = _Extractor(text, published, resolve)
+    for paragraph in split_paragraphs(text):
+        extractor.paragraph(paragraph)
+    return sorted(extractor.candidates, key=lambda c: (c["start"], c["end"]))
+
+
+class _Extractor:
+    def __init__(self, text: str, published: date | None, resolve: Resolver | None):
+        self.text, self.published, self.resolve = text, published, resolve
+        self.candidates: list[dict] = []
+        self.last_named: dict | None = None
+        self.quoting: dict | None = None
+        self.last_speaker: dict | None = None
+        self.full_names: dict[str, str] = {}  # surname -> full name, as named earlier in the text
+        self._resolved: dict[str, tuple[int | None, str]] = {}
+
+    def paragraph(self, paragraph: Span) -> None:
+        sentences = split_sentences(self.text, paragraph)
+        # The speaker of a quote this paragraph carries on: a paragraph that opens with a quote
+        # mark continues the quote of the paragraph before it.
+        opens_quoted = self.text[paragraph.start : paragraph.start + 1] in '"“'
+        quoting: dict | None = self.quoting if opens_quoted else None
+        waiting: list[Span] = []  # unattributed sentences a closing attribution may cover
+        for sentence in sentences:
+            found = self._attributions(sentence)
+            if found:
+                for attribution in found:
+                    self._add(attribution["content"], attribution["speaker"], attribution["cue"], sentence)
+                last = found[-1]
+                if last["trailing"]:
+                    for earlier in waiting:
+                        self._add(earlier, last["speaker"], last["cue"], earlier, framed=True)
+                waiting = []
+                quoting = last["speaker"] if quotes_in(self.text, sentence) else quoting
+            elif quoting is not None and self._is_quoted(sentence):
+                self._add(sentence, quoting, None, sentence, framed=True)
+            else:
+                waiting.append(sentence)
+        self.quoting = quoting
+
+    def _person_before(self, position: int) -> dict | None:
+        """The last person named shortly before a pronoun, with or without a cue of their own:
+        "Governor Lena Ortiz toured the area. She said ..."."""
+        window_start = max(0, position - 600)
+        found = None
+        for run in NAME_RUN.finditer(self.text, window_start, position):
+            name, named = name_in(run.group())
+            if named and len(name.split()) >= 2 and not CUE.search(run.group()):
+                found = (run.start(), name)
+        if found is None:
+            return None
+        source_id, resolved = self._resolve(found[1], found[1])
+        self.full_names[resolved.split()[-1]] = resolved
+        return {"name": resolved, "source_id": source_id, "named": True, "at": found[0]}
+
+    # One sentence
+
+    def _attributions(self, sentence: Span) -> list[dict]:
+        found = list(CUE.finditer(self.text, sentence.start, sentence.end))
+        if not found:
+            return []
+        quotes = quotes_in(self.text, sentence)
+        cues = [
+            m
+            for m in found
+            if not any(q.start <= m.start() < q.end for q in quotes)
+            and not NOT_A_CUE.search(self.text, max(0, m.start() - 12), m.start())
+        ]  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
+        cues = cues[:MAX_CUES]  # a run-on "sentence" of cues is noise, and must stay linear
+        # A cue with no speaker ("he's long said") is no boundary between clauses: drop it first.
+        probes = [(c, self._attribution(sentence, c, sentence.start, sentence.end, probe=True)) for c in cues]
+        probes = [(c, p) for c, p in probes if p]
+        found, clause_start = [], sentence.start
+        for index, (cue, _) in enumerate(probes):
+            # A clause runs up to where the next attribution's speaker begins.
+            next_start = probes[index + 1][1]["boundary"] if index + 1 < len(probes) else sentence.end
+            attribution = self._attribution(sentence, cue, clause_start, next_start)
+            if attribution is not None:
+                found.append(attribution)
+                clause_start = max(attribution["content"].end, attribution["speaker"]["end"], cue.end())
+        return found
+
+    def _attribution(
+        self, sentence: Span, cue: re.Match, clause_start: int, next_start: int, probe: bool = False
+    ) -> dict | None:
+        text = self.text
+        word = cue.group().lower()
+        clause_start = max(clause_start, cue.start() - LOOK_BACK)
+        before = text[clause_start : cue.start()].rstrip()
+        after_text = text[cue.end() : next_start]
+        inverted = word == "according to" or (
+            before.endswith((",", ',"', ",”", '"', "”"))
+            and not THAT_OR_TO.match(after_text)
+            and word not in ("told", "tells")  # "told reporters": the listener, not the speaker
+            and not self._named_appositive(clause_start, cue.start())
+        )
+        if inverted:
+            according = word == "according to"
+            span = speaker_after(text, cue.end(), sentence.end if according else next_start, up_to_comma=according)
+            if span is None or not plausible_speaker(text[span[0] : span[1]]):
+                inverted = False
+            else:
+                content = Span(clause_start, len(before.rstrip(',"“” ')) + clause_start)
+                if word == "according to" and TRIVIAL_REST.match(text[clause_start : cue.start()]):
+                    content = Span(span[1], sentence.end)
+        if not inverted:
+            span = subject_before(text, clause_start, cue.start())
+            if span is None or not plausible_speaker(text[span[0] : span[1]]):
+                return None
+            rest_start = cue.end()
+            time = TIME_WORDS.match(text[rest_start:next_start])
+            rest = text[rest_start + (time.end() if time else 0) : next_start]
+            if cue.group().lower() in ("told", "tells") and re.fullmatch(r"\s*[\w.'’ -]{0,40}[.!?]?[\"”]?\s*", rest):
+                rest = ""  # "..., a spokeswoman told the Associated Press."
+            opens_clause = re.match(
+                r"\s*,|\s*(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
+                r"because|although|though|whereas|even)\b",
+                rest,
+            )
+            if word.startswith("put the"):
+                content = Span(rest_start, next_start)  # "put the death toll at 41"
+            elif TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
+                content = Span(clause_start, span[0])  # "..., a provincial official said Monday."
+            else:
+                content = Span(rest_start, next_start)
+        if probe:
+            pronoun = clean(text[span[0] : span[1]]).lower() in PRONOUNS
+            boundary = cue.start() if inverted else span[0]
+            known = not pronoun or self.last_named or self._person_before(span[0])
+            return {"boundary": boundary} if known else None
+        speaker = self._speaker(text, span)
+        if speaker is None:
+            return None
+        trailing = content.end <= speaker["start"]
+        after_speaker = text[max(span[1], cue.end()) : next_start]
+        if trailing and TAIL.match(after_speaker):
+            # "..., the ministry said, with 120 others injured": the tail is part of what was said.
+            content = Span(content.start, next_start)
+        return {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}
+
+    def _named_appositive(self, clause_start: int, cue_start: int) -> bool:
+        """ "Ahmed Ali, a police spokesman, said ...": a name and its description before the cue."""
+        span = subject_before(self.text, clause_start, cue_start)
+        if span is None:
+            return False
+        mention = self.text[span[0] : span[1]]
+        first = clean(mention.split(",")[0])
+        return "," in mention and is_name(first) and first.lower() not in PRONOUNS
+
+    def _speaker(self, text: str, span: tuple[int, int]) -> dict | None:
+        mention = text[span[0] : span[1]]
+        lowered = clean(mention).lower()
+        if lowered in PRONOUNS:
+            if lowered in ("it", "they"):
+                # "The Health Ministry said ... It added": the last speaker, named or not.
+                if self.last_speaker is None:
+                    return None
+                return {**self.last_speaker, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
+            mentioned = self._person_before(span[0])
+            latest = self.last_named
+            if mentioned is not None and (latest is None or mentioned["at"] > latest.get("at", -1)):
+                latest = mentioned
+            if latest is None:
+                return None
+            return {**latest, "mention": mention, "start": span[0], "end": span[1], "pronoun": True}
+        name, named = name_in(mention)
+        if named and " " not in name and name in self.full_names:
+            name = self.full_names[name]  # "Nasser told" after "Karim Nasser": the same person
+        source_id, resolved = self._resolve(name, mention)
+        if named and " " in resolved:
+            self.full_names[resolved.split()[-1]] = resolved
+        speaker = {
+            "mention": mention,
+            "start": span[0],
+            "end": span[1],
+            "name": resolved,
+            "source_id": source_id,
+            "named": named or source_id is not None,
+        }
+        self.last_speaker = {k: v for k, v in speaker.items() if k not in ("mention", "start", "end")}
+        if speaker["named"]:
+            self.last_named = {**self.last_speaker, "at": span[0]}
+        return speaker
+
+    def _resolve(self, name: str, mention: str) -> tuple[int | None, str]:
+        if self.resolve is None:
+            return None, name
+        key = f"{name}\x00{mention}"
+        if key not in self._resolved:
+            found = self.resolve(name)
+            if found[0] is None and clean(mention) != name:
+                found = self.resolve(re.sub(r"^(?:the|a|an)\s+", "", clean(mention), flags=re.IGNORECASE))
+            self._resolved[key] = found if found[0] is not None else (None, name)
+        return self._resolved[key]
+
+    def _is_quoted(self, sentence: Span) -> bool:
+        body = self.text[sentence.start : sentence.end].strip()
+        return body[:1] in '"“' or (body[-1:] in '"”' and body.count('"') % 2 == 1)
+
+    # Candidates
+
+    def _add(self, content: Span, speaker: dict, cue: re.Match | None, sentence: Span, framed: bool = False) -> None:
+        if content.end <= content.start or not self.text[content.start : content.end].strip():
+            return
+        text = self.text
+        figures = [f.as_dict() for f in figures_in(text, content.start, content.end)]
+        if framed and not figures and cue is not None:
+            return  # a closing attribution covers earlier figures; quotes carry on regardless
+        start = min(content.start, speaker["start"] if not framed else content.start)
+        end = max(content.end, speaker["end"] if not framed else content.end)
+        if cue is not None and not framed:
+            start, end = min(start, cue.start()), max(end, cue.end())
+        start, end = _expand_to(text, sentence, start, end)
+        quotes = [q for q in quotes_in(text, Span(start, end)) if content.start <= q.start < content.end + 2]
+        for index, figure in enumerate(figures):
+            figure["period_start"], figure["period_end"] = self._figure_period(content, figures, index)
+            lead = text[content.start : figure["start"]]
+            if figure["qualifier"] == "exact" and re.search(r"\bestimat", lead, re.IGNORECASE):
+                figure["qualifier"] = "approximately"  # "We estimate that 500 people ..."
+        self.candidates.append(
+            {
+                "text": text[start:end],
+                "start": start,
+                "end": end,
+                "cue": cue.group() if cue is not None else None,
+                "quote": " ".join(text[q.start : q.end].strip() for q in quotes) or None,
+                "said_on": self._said_on(cue, speaker),
+                "speaker": {k: speaker[k] for k in ("mention", "start", "end", "name", "source_id", "named")},
+                "figures": figures,
+            }
+        )
+
+    def _said_on(self, cue: re.Match | None, speaker: dict) -> str | None:
+        if cue is None or self.published is None:
+            return None
+        # Only a day right by the cue ("said Monday", "said on Monday", "on Monday said") dates the saying.
+        after = DAY_PHRASE.match(self.text, cue.end() + 1) if self.text[cue.end() : cue.end() + 1] == " " else None
+        before = DAY_PHRASE.search(self.text, max(0, cue.start() - 14), cue.start())
+        before = before if before and not self.text[before.end() : cue.start()].strip() else None
+        day = after or before
+        return _weekday_on_or_before(self.published, day.group(2)).isoformat() if day else None
+
+    def _figure_period(self, content: Span, figures: list[dict], index: int) -> tuple[str | None, str | None]:
+        """The period a figure counts: a date phrase between it and its neighbours ("300 in March"),
+        else the clause's own when it holds a single figure."""
+        low = figures[index - 1]["end"] if index > 0 else content.start
+        high = figures[index + 1]["start"] if index + 1 < len(figures) else content.end
+        own = self._period(Span(low, high))
+        if own != (None, None) or len(figures) > 1:
+            return own
+        return self._period(content)
+
+    def _period(self, content: Span) -> tuple[str | None, str | None]:
+        if self.published is None:
+            return None, None
+        body = self.text[content.start : content.end]
+        month = MONTH_PHRASE.search(body)
+        if month:
+            number = MONTHS.index(month.group(1).lower()) + 1
+            year = self.published.year if number <= self.published.month else self.published.year - 1
+            first = date(year, number, 1)
+            last = (date(year + (number == 12), number % 12 + 1, 1)) - timedelta(days=1)
+            return first.isoformat(), last.isoformat()
+        day = DAY_PHRASE.search(body)
+        if day:
+            when = _weekday_on_or_before(self.published, day.group(2))
+            if (day.group(1) or "").lower() in ("since", "from"):
+                return when.isoformat(), self.published.isoformat()
+            return when.isoformat(), when.isoformat()
+        return None, None
+
+
+def _weekday_on_or_before(published: date, weekday: str) -> date:
+    back = (published.weekday() - WEEKDAYS.index(weekday.lower())) % 7
+    return published - timedelta(days=back)
+
+
+def _trimmed(text: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and text[start] in " ,;:\n\t":
+        start += 1
+    while end > start and text[end - 1] in " ,;:\n\t":
+        end -= 1
+    return Span(start, end)
+
+
+def _expand_to(text: str, sentence: Span, start: int, end: int) -> tuple[int, int]:
+    """Keep a candidate within its sentence, and take the whole sentence when it is one claim."""
+    start, end = max(start, sentence.start), min(end, sentence.end)
+    if TRIVIAL_REST.match(text[sentence.start : start]) and TRIVIAL_REST.match(text[end : sentence.end]):
+        return sentence.start, sentence.end
+    return start, end

@@ -1,0 +1,62 @@
+import sys
+from datetime import datetime, time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from intake import services as intake_services
+from sources.models import Source
+
+
+class Command(BaseCommand):
+    help = "Store an article (its text and SHA-256) and the candidate claims found in it, for review."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The article's text, or - for standard input.")
+        parser.add_argument("--url", required=True)
+        parser.add_argument("--outlet", required=True, help="The outlet's name or alias; a new outlet is made if none.")
+        parser.add_argument("--title", required=True)
+        parser.add_argument("--published", help="YYYY-MM-DD or an ISO 8601 time.")
+        parser.add_argument("--byline", default="")
+        parser.add_argument("--language", default="en")
+
+    def handle(self, *args, path, url, outlet, title, published, byline, language, **options):
+        raw = sys.stdin.buffer.read() if path == "-" else self._read(path)
+        text = raw.decode("utf-8", errors="replace").replace("\x00", "")
+        try:
+            published_at = _when(published) if published else None
+        except ValueError as exc:
+            raise CommandError(f"--published: {exc}") from exc
+        source = Source.objects.matching(outlet).filter(kind=Source.Kind.OUTLET).first()
+        if source is None:
+            source = Source.objects.create(kind=Source.Kind.OUTLET, name=outlet)
+            self.stdout.write(f"New outlet: {source.name}")
+        try:
+            document, outcome, candidates = intake_services.import_article(
+                url=url, outlet=source, title=title, text=text, user=None,
+                published_at=published_at, byline=byline, language=language,
+            )  # fmt: skip
+        except ValidationError as exc:
+            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+        self.stdout.write(f"Document {document.pk} ({document.url}): {outcome}; sha256 {document.text_sha256}")
+        for candidate in candidates:
+            match = (
+                f"  [repeats claim {candidate.match_claim_id}: {candidate.match_reason}]"
+                if candidate.match_claim_id
+                else ""
+            )
+            self.stdout.write(f"  candidate {candidate.pk}: {candidate.speaker_name}: {candidate.text[:70]}{match}")
+        self.stdout.write(f"{len(candidates)} candidate(s) to review.")
+
+    def _read(self, path):
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
+
+
+def _when(value: str) -> datetime:
+    moment = datetime.fromisoformat(value) if "T" in value else datetime.combine(datetime.fromisoformat(value), time())
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)

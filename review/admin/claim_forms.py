@@ -1,0 +1,220 @@
+"""The claim page's inlines and forms: figures, appearances, evidence, verdicts, and the
+queue's bulk actions."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+
+from claims.models import (
+    Appearance,
+    Claim,
+    Evidence,
+    Figure,
+    Status,
+    Verdict,
+)
+
+
+class FigureInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if not form.has_changed() or self._should_delete_form(form) or form.errors:
+                continue
+            form.instance.claim = self.instance  # the claim's speaker as edited on this page
+            problem = form.instance.supersession_error()
+            if problem is not None:
+                form.add_error(None, problem)
+
+
+class FigureInline(admin.StackedInline):
+    model = Figure
+    formset = FigureInlineFormSet
+    fk_name = "claim"
+    extra = 0
+    autocomplete_fields = ["supersedes"]
+    fieldsets = [
+        (None, {"fields": [("as_written", "metric", "population"), ("qualifier", "low", "high", "vague_text")]}),
+        ("Unit, period and place", {"fields": [("unit", "unit_of"), ("period_start", "period_end", "place")]}),
+        ("Series", {"fields": ["supersedes", "note"]}),
+    ]
+
+
+class AppearanceInline(admin.TabularInline):
+    """Read-only here: an appearance is recorded with its chain on its own page."""
+
+    model = Appearance
+    extra = 0
+    can_delete = False
+    fields = ["document", "excerpt", "chain_text"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document").prefetch_related("chain__source")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Attribution chain")
+    def chain_text(self, obj):
+        return obj.chain_text()
+
+
+class EvidenceInline(admin.TabularInline):
+    """Existing evidence, read-only: remove it and add it again to change it."""
+
+    model = Evidence
+    fk_name = "claim"
+    extra = 0
+    fields = ["stance", "basis", "note", "independence", "adder", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = "evidence"
+
+    @admin.display(description="Added by")
+    def adder(self, obj):
+        return str(obj.added_by or "")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Evidence")
+    def basis(self, obj):
+        return obj.evidence_claim or obj.document or f"statement by {obj.source}"
+
+    @admin.display(description="Independence")
+    def independence(self, obj):
+        return obj.independence_reason or obj.independence.reason
+
+
+class NewEvidenceInline(admin.StackedInline):
+    model = Evidence
+    fk_name = "claim"
+    extra = 0
+    fields = ["stance", ("evidence_claim", "document", "source", "stated_on"), "attributed_to", "note"]
+    autocomplete_fields = ["evidence_claim", "document", "source", "attributed_to"]
+    verbose_name = "new evidence"
+    verbose_name_plural = "add evidence"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class VerdictInline(admin.TabularInline):
+    model = Verdict
+    fk_name = "claim"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "status", "rationale", "superseded_by", "proposer", "state", "publisher", "published_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Proposed by")
+    def proposer(self, obj):
+        return str(obj.proposed_by)  # as text: desk members cannot open user pages
+
+    @admin.display(description="Published by")
+    def publisher(self, obj):
+        return str(obj.published_by or "")
+
+    @admin.display(description="State")
+    def state(self, obj):
+        if obj.is_published:
+            return "published"
+        return "awaiting an editor" if obj.newest_pk == obj.pk else "overtaken by a newer proposal"
+
+    verbose_name_plural = "verdict history (proposed and published)"
+
+    def get_queryset(self, request):
+        newest = Verdict.objects.filter(claim=OuterRef("claim")).order_by("-pk").values("pk")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("proposed_by", "published_by", "superseded_by")
+            .annotate(newest_pk=Subquery(newest))
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class VerdictProposalForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "---------"), *((s.value, s.label) for s in Status if s != Status.UNREVIEWED)]
+    )
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    superseded_by = forms.ModelChoiceField(
+        queryset=Claim.objects.none(),
+        required=False,
+        help_text="For superseded: the later claim from the same speaker.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, claim: Claim, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["superseded_by"].queryset = Claim.objects.filter(speaker=claim.speaker).exclude(pk=claim.pk)
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(help_text="UTF-8 CSV with a header row; see the columns below.")
+
+    MAX_BYTES = 20_000_000
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError({"file": "The file is over 20 MB: split it."})
+        try:
+            cleaned["text"] = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": "The file is not UTF-8 text."}) from None
+        return cleaned
+
+
+class BulkVerdictForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            ("", "---------"),
+            *((s.value, s.label) for s in Status if s not in (Status.UNREVIEWED, Status.SUPERSEDED)),
+        ]
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text="One rationale, recorded on every verdict."
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label="Reviewer")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
+
+
+class ClaimAdminForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        fields = ["kind", "text", "quote", "speaker", "described_as", "said_on", "event", "assigned_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("expected_version")
+        if self.instance.pk and seen is not None:
+            current = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current != seen:
+                raise ValidationError(
+                    "Someone else changed this claim while you were editing it. Your changes were not saved: "
+                    "reload the page to see theirs, then edit again.",
+                    code="stale",
+                )
+        return cleaned

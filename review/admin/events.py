@@ -1,0 +1,25 @@
+"""Events, with the chart comparing their figures across sources."""
+
+from django.contrib import admin
+from django.template.loader import render_to_string
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.models import (
+    Event,
+)
+from review import charts
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "place", "country", "start_date", "end_date"]
+    list_filter = ["country"]
+    search_fields = ["name", "place", "description"]
+    readonly_fields = ["figure_comparison"]
+    fields = ["name", "description", "place", "country", "start_date", "end_date", "figure_comparison"]
+
+    @admin.display(description="Figures compared")
+    def figure_comparison(self, obj):
+        if obj.pk is None:
+            return "Save the event first."
+        return render_to_string("review/event_comparison.html", charts.comparison(obj))
