@@ -6,11 +6,20 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
 
 from claims.models import Claim, ClaimChange, Status, Verdict
+
+# Every concurrency test: PostgreSQL's row locks, and writers that commit for real.
+REAL_CONCURRENCY = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs real concurrent connections and row locks (PostgreSQL)"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 WRITERS = 50
 ROUNDS = 20

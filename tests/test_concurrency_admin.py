@@ -12,12 +12,13 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client
 
 from claims import services
 from claims.models import Claim, Status
 from tests.concurrency import (
+    REAL_CONCURRENCY,
     ROUNDS,
     STALE,
     STATUSES,
@@ -32,12 +33,7 @@ from tests.concurrency import (
 )
 from tests.conftest import admin_form_data, source
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs real concurrent connections and row locks (PostgreSQL)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = REAL_CONCURRENCY
 
 
 def change_url(claim: Claim) -> str:

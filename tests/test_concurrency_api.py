@@ -9,13 +9,11 @@ PostgreSQL only: SQLite serializes writers on the whole file, so nothing would o
 
 from collections import Counter
 
-import pytest
-from django.db import connection
-
 from claims import services
 from claims.models import Claim, ClaimChange, Status, Verdict
 from tests.concurrency import (
     CONFLICT,
+    REAL_CONCURRENCY,
     ROUNDS,
     STALE,
     STATUSES,
@@ -33,12 +31,7 @@ from tests.concurrency import (
 )
 from tests.conftest import source
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs real concurrent connections and row locks (PostgreSQL)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = REAL_CONCURRENCY
 
 
 def test_fifty_verdict_writers_with_one_etag_publish_once_and_every_stale_writer_gets_412(killed_500):
