@@ -483,3 +483,35 @@ def _check_scenario(reviewer, parents, speaker_in, paths, member_of, with_clean_
         outsider = Source.objects.create(kind="organization", name="Outsider")
         assert support(claim, reviewer, source=outsider, stated_on=said).independent is True
         services.propose_verdict(claim=claim, status="confirmed", rationale="The outsider agrees.", reviewer=reviewer)
+
+
+def test_the_api_takes_whom_a_document_rests_on(client, killed_500):
+    from tests.conftest import desk_member, key_acting_for
+
+    outlet = Source.objects.create(kind="outlet", name="Probe Wire")
+    document = services.record_document(url="https://probe.example/z", outlet=outlet, title="Toll", text="We counted.")
+    header = key_acting_for(desk_member("rita", "Reviewer"), "desk")
+    path = f"/api/v1/claims/{killed_500.pk}/evidence/"
+    sent = {"stance": "supports", "note": "Probe Wire counted.", "document": document.pk}
+    unattributed = client.post(path, sent, content_type="application/json", HTTP_AUTHORIZATION=header)
+    assert unattributed.status_code == 201
+    assert unattributed.json()["independent"] is None
+    assert unattributed.json()["independence_code"] == "unattributed_document"
+    own = client.post(
+        path, {**sent, "attributed_to": outlet.pk}, content_type="application/json", HTTP_AUTHORIZATION=header
+    )
+    assert own.status_code == 201 and own.json()["independent"] is True
+    refused = client.post(
+        path,
+        {**sent, "document": None, "source": outlet.pk, "attributed_to": outlet.pk},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=header,
+    )
+    assert refused.status_code == 400
+
+
+def test_the_queue_filters_claims_whose_verdict_no_longer_stands(admin_client, killed_500, reviewer):
+    services.flag_for_review(claim=killed_500, reason="Published confirmed no longer stands: test.")
+    page = admin_client.get("/admin/claims/claim/?back_in_queue=yes").content.decode()
+    assert "Islamic State militants killed at least 500" in page
+    assert "About 8,000 people fled Ramadi" not in page
