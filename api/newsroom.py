@@ -7,7 +7,8 @@ unless PUBLIC_API opens read access to published data.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.utils.cache import patch_vary_headers
+from django.core.cache import caches
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -91,8 +92,9 @@ class ReadOrRole(permissions.BasePermission):
 
 
 class NewsroomKeyThrottle(throttling.SimpleRateThrottle):
-    """Requests per key, whichever newsroom holds it."""
+    """Requests per key, whichever newsroom holds it, counted in the cache every worker shares."""
 
+    cache = caches["throttle"]
     scope = "newsroom_key"
 
     def get_cache_key(self, request, view):
@@ -102,6 +104,7 @@ class NewsroomKeyThrottle(throttling.SimpleRateThrottle):
 
 
 class PublicReadThrottle(throttling.AnonRateThrottle):
+    cache = caches["throttle"]
     scope = "public"
 
 
@@ -113,11 +116,14 @@ def address_behind_proxy(request) -> str | None:
 
 
 class VaryOnCaller:
-    """API views answer differently per caller: caches must key on the credentials too."""
+    """API views answer differently per caller: caches must key on the credentials too, and
+    only the caller's own cache may keep a read, asking again (with its ETag) before each use."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
+        if request.method in ("GET", "HEAD") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
         return response
 
 

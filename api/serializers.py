@@ -1,19 +1,13 @@
-"""The newsroom API's representations. Every list item has the detail's shape.
-
-They read only what ClaimViewSet.get_queryset prefetches, so a page costs the same number
-of queries whatever its size.
-"""
+"""The newsroom API's shapes: what writers send, checked here for shape only, and the schema of
+what readers get. Every list item has the detail's shape; claims.rendering writes it."""
 
 from decimal import Decimal
-from functools import cached_property
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import Claim, Event, Evidence, Figure, Status, Verdict
-from claims.wording import attribution_text
 from sources.models import Document, Source
 
 REVIEWED_STATUSES = [(s.value, s.label) for s in Status if s != Status.UNREVIEWED]
@@ -84,9 +78,9 @@ class AppearanceSerializer(serializers.Serializer):
 
 
 class EvidenceItemSerializer(serializers.ModelSerializer):
-    origin = serializers.SerializerMethodField()
-    basis = serializers.SerializerMethodField()
-    document_url = serializers.URLField(source="document.url", allow_null=True, default=None)
+    origin = SourceRefSerializer()
+    basis = serializers.ChoiceField(choices=["claim", "document", "statement"])
+    document_url = serializers.URLField(allow_null=True)
     reason = serializers.CharField(source="independence_reason")
 
     class Meta:
@@ -95,15 +89,6 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
             "id", "stance", "basis", "origin", "evidence_claim", "document_url", "stated_on", "note",
             "independent", "independence_code", "reason", "created_at",
         ]  # fmt: skip
-
-    @extend_schema_field(SourceRefSerializer)
-    def get_origin(self, evidence):
-        origin = evidence.origin
-        return {"id": origin.pk, "name": origin.name}
-
-    @extend_schema_field(serializers.ChoiceField(choices=["claim", "document", "statement"]))
-    def get_basis(self, evidence):
-        return evidence.basis
 
 
 class EvidenceSummarySerializer(serializers.Serializer):
@@ -122,16 +107,20 @@ class VerdictSerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:claim-detail")
-    status = serializers.SerializerMethodField()
-    speaker = serializers.SerializerMethodField()
-    chain = serializers.SerializerMethodField()
-    figures = FigureSerializer(many=True, read_only=True)
-    appearances = AppearanceSerializer(many=True, read_only=True)
-    evidence = serializers.SerializerMethodField()
-    verdicts = serializers.SerializerMethodField()
-    attribution_text = serializers.SerializerMethodField()
-    claimreview_url = serializers.SerializerMethodField()
+    """The shape of a claim's representation, for the OpenAPI schema. The representation itself
+    is written by claims.rendering, stored, and served as stored; tests/test_rendering.py holds
+    the two to the same fields."""
+
+    url = serializers.URLField()
+    status = StatusSerializer()
+    speaker = SpeakerSerializer()
+    chain = ChainLinkSerializer(many=True)
+    figures = FigureSerializer(many=True)
+    appearances = AppearanceSerializer(many=True)
+    evidence = EvidenceSummarySerializer()
+    verdicts = VerdictSerializer(many=True)
+    attribution_text = serializers.CharField()
+    claimreview_url = serializers.URLField(allow_null=True)
 
     class Meta:
         model = Claim
@@ -140,213 +129,10 @@ class ClaimSerializer(serializers.ModelSerializer):
             "chain", "figures", "appearances", "evidence", "verdicts", "attribution_text", "claimreview_url",
             "version", "created_at", "updated_at",
         ]  # fmt: skip
+        read_only_fields = fields
 
-    def to_representation(self, claim):
-        """The declared fields, written out by hand: a page of 50 claims reads about 1,500 related
-        rows, and building them through DRF's field machinery cost more than reading them.
-        tests/test_api_claims.py holds this equal to the declared fields' own rendering."""
-        speaker = self.get_speaker(claim)
-        chain = self._first_chain(claim)
-        evidence = list(claim.evidence.all())
-        status = self.get_status(claim)
-        status["as_of"] = _datetime(status["as_of"])
-        return {
-            "id": claim.pk,
-            "url": self._absolute(reverse("api:claim-detail", args=[claim.pk])),
-            "text": claim.text,
-            "quote": claim.quote,
-            "kind": claim.kind,
-            "status": status,
-            "speaker": speaker,
-            "described_as": claim.described_as,
-            "said_on": _date(claim.said_on),
-            "event": claim.event_id,
-            "chain": self.get_chain(claim),
-            "figures": [_figure(figure) for figure in claim.figures.all()],
-            "appearances": [_appearance(appearance) for appearance in claim.appearances.all()],
-            "evidence": {**_independent_counts(evidence), "items": [_evidence_item(item) for item in evidence]},
-            "verdicts": [_verdict(verdict) for verdict in self._published(claim)],
-            "attribution_text": self._attribution_text(claim, speaker, chain),
-            "claimreview_url": self.get_claimreview_url(claim),
-            "version": claim.version,
-            "created_at": _datetime(claim.created_at),
-            "updated_at": _datetime(claim.updated_at),
-        }
-
-    def _absolute(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
-
-    @cached_property
-    def _evidence_items(self):
-        # Built once per serializer, not per claim: a page of 50 claims otherwise builds 100 serializers.
-        return EvidenceItemSerializer(many=True)
-
-    @cached_property
-    def _verdict_items(self):
-        return VerdictSerializer(many=True)
-
-    def _published(self, claim) -> list[Verdict]:
-        return claim.published_verdicts  # prefetched, oldest first
-
-    def _first_chain(self, claim) -> list:
-        appearances = list(claim.appearances.all())
-        return list(appearances[0].chain.all()) if appearances else []
-
-    @extend_schema_field(StatusSerializer)
-    def get_status(self, claim):
-        published = self._published(claim)
-        latest = published[-1] if published else None
-        status = Status(claim.status)
-        return {
-            "code": status.value,
-            "label": status.label,
-            "definition": status.definition,
-            "as_of": latest.published_at if latest else None,
-            "rationale": latest.rationale if latest else None,
-            "independently_confirmed": status == Status.CONFIRMED,
-        }
-
-    @extend_schema_field(SpeakerSerializer)
-    def get_speaker(self, claim):
-        speaker = claim.speaker
-        affiliation = speaker.role_on(claim.said_on)
-        organization = affiliation.organization if affiliation else None
-        return {
-            "id": speaker.pk,
-            "name": speaker.name,
-            "kind": speaker.kind,
-            "role": affiliation.role if affiliation else None,
-            "organization": {"id": organization.pk, "name": organization.name} if organization else None,
-        }
-
-    @extend_schema_field(ChainLinkSerializer(many=True))
-    def get_chain(self, claim):
-        return [
-            {"source": {"id": link.source_id, "name": link.source.name}, "role": link.role}
-            for link in self._first_chain(claim)
-        ]
-
-    @extend_schema_field(EvidenceSummarySerializer)
-    def get_evidence(self, claim):
-        items = list(claim.evidence.all())
-        return {**_independent_counts(items), "items": self._evidence_items.to_representation(items)}
-
-    @extend_schema_field(VerdictSerializer(many=True))
-    def get_verdicts(self, claim):
-        return self._verdict_items.to_representation(self._published(claim))
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_attribution_text(self, claim):
-        return self._attribution_text(claim, self.get_speaker(claim), self._first_chain(claim))
-
-    def _attribution_text(self, claim, speaker: dict, chain: list) -> str:
-        role = ", ".join(filter(None, [speaker["role"], (speaker["organization"] or {}).get("name")]))
-        return attribution_text(claim, chain=[link.source.name for link in chain], role=role)
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_claimreview_url(self, claim):
-        if not self._published(claim):
-            return None
-        return self._absolute(reverse("api:claim-claimreview", args=[claim.pk]))
-
-
-# The representations above, for to_representation's hand-written path.
-_DATETIME = serializers.DateTimeField()
-_BOUND = BoundField()
-
-
-def _datetime(value):
-    return _DATETIME.to_representation(value) if value is not None else None
-
-
-def _independent_counts(evidence: list[Evidence]) -> dict:
-    return {
-        "supporting_independent": sum(1 for e in evidence if e.stance == Evidence.Stance.SUPPORTS and e.independent),
-        "contradicting_independent": sum(
-            1 for e in evidence if e.stance == Evidence.Stance.CONTRADICTS and e.independent
-        ),
-    }
-
-
-def _date(value):
-    return value.isoformat() if value is not None else None
-
-
-def _bound(value):
-    return _BOUND.to_representation(value) if value is not None else None
-
-
-def _figure(figure: Figure) -> dict:
-    return {
-        "id": figure.pk,
-        "as_written": figure.as_written,
-        "metric": figure.metric,
-        "population": figure.population,
-        "qualifier": figure.qualifier,
-        "low": _bound(figure.low),
-        "high": _bound(figure.high),
-        "vague_text": figure.vague_text,
-        "unit": figure.unit,
-        "unit_of": figure.unit_of,
-        "period_start": _date(figure.period_start),
-        "period_end": _date(figure.period_end),
-        "place": figure.place,
-        "supersedes": figure.supersedes_id,
-        "superseded_by": _successor(figure),
-    }
-
-
-def _successor(figure: Figure) -> int | None:
-    try:
-        return figure.superseded_by.pk
-    except Figure.superseded_by.RelatedObjectDoesNotExist:
-        return None
-
-
-def _appearance(appearance) -> dict:
-    document = appearance.document
-    return {
-        "document": {
-            "url": document.url,
-            "outlet": document.outlet.name,
-            "title": document.title,
-            "published_at": _datetime(document.published_at),
-        },
-        "excerpt": appearance.excerpt,
-        "start": appearance.start,
-        "end": appearance.end,
-    }
-
-
-def _evidence_item(evidence: Evidence) -> dict:
-    origin = evidence.origin
-    return {
-        "id": evidence.pk,
-        "stance": evidence.stance,
-        "basis": evidence.basis,
-        "origin": {"id": origin.pk, "name": origin.name},
-        "evidence_claim": evidence.evidence_claim_id,
-        "document_url": evidence.document.url if evidence.document_id else None,
-        "stated_on": _date(evidence.stated_on),
-        "note": evidence.note,
-        "independent": evidence.independent,
-        "independence_code": evidence.independence_code,
-        "reason": evidence.independence_reason,
-        "created_at": _datetime(evidence.created_at),
-    }
-
-
-def _verdict(verdict: Verdict) -> dict:
-    return {
-        "id": verdict.pk,
-        "status": verdict.status,
-        "label": verdict.get_status_display(),
-        "rationale": verdict.rationale,
-        "superseded_by": verdict.superseded_by_id,
-        "proposed_at": _datetime(verdict.created_at),
-        "published_at": _datetime(verdict.published_at),
-    }
+    def to_representation(self, instance):
+        raise NotImplementedError("claims.rendering writes a claim's representation; this serializer is its schema.")
 
 
 # What writers send. These check shapes only; every rule is the services'.

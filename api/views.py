@@ -6,8 +6,9 @@ import hashlib
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Max, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import get_script_prefix, reverse
 from django.utils.http import http_date
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -33,9 +34,10 @@ from api.serializers import (
     ProposedVerdictSerializer,
     VerdictInputSerializer,
 )
-from claims import services
-from claims.models import Appearance, ChainLink, Claim, ClaimChange, Event, Evidence, Figure, Verdict
-from sources.models import Affiliation, Document, canonical_url
+from claims import rendering, services
+from claims.models import Claim, ClaimChange, Event, Figure, Verdict
+from claims.rendering import claims_for_rendering
+from sources.models import Document, canonical_url
 
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False, description="The claim's ETag as last read."
@@ -50,55 +52,48 @@ CLAIM_ID = OpenApiParameter(
 # Refusals because of what the claim has become since, not because of what was sent.
 
 
-def claims_for_api():
-    """Claims with everything the representation reads, in a fixed number of queries.
+class StoredJSON:
+    """A response body already written as JSON text (stored renderings put together)."""
 
-    Related rows load only the columns the representation reads: a page of 50 claims brings
-    about 1,500 of them, and a document's text or a source's description would be dead weight.
-    Each prefetch orders by plain columns: the models' default orderings name foreign keys,
-    which would join each related table back to its claim just to sort.
+    def __init__(self, text: str):
+        self.text = text
+
+
+class StoredJSONRenderer(JSONRenderer):
+    """JSON, passing stored JSON text through as it is: never parsed and dumped again."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, StoredJSON):
+            return data.text.encode()
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+STORED_COLUMNS = rendering.READ_COLUMNS
+
+
+def stored_claims(queryset, request) -> list[str]:
+    """The bodies of these claims' renderings, in the queryset's order, URLs made absolute.
+
+    `queryset` is a .values(*STORED_COLUMNS) queryset or a list of its rows: one statement
+    for the page and its stored bodies, and more only for renderings missing or stale.
     """
-    return Claim.objects.select_related("speaker", "event").prefetch_related(
-        Prefetch(
-            "speaker__affiliations",
-            queryset=Affiliation.objects.select_related("organization")
-            .only("person_id", "role", "start_date", "end_date", "organization__name")
-            .order_by("pk"),
-        ),
-        Prefetch("figures", queryset=Figure.objects.select_related("superseded_by").order_by("claim_id", "pk")),
-        Prefetch(
-            "appearances",
-            queryset=Appearance.objects.select_related("document__outlet")
-            .only(*APPEARANCE_COLUMNS)
-            .prefetch_related(
-                Prefetch(
-                    "chain",
-                    queryset=ChainLink.objects.select_related("source")
-                    .only(*CHAIN_COLUMNS)
-                    .order_by("appearance_id", "position"),
-                )
-            )
-            .order_by("document__published_at", "pk"),
-        ),
-        Prefetch(
-            "evidence",
-            queryset=Evidence.objects.select_related("source", "document__outlet", "evidence_claim__speaker")
-            .defer("document__text", "source__description", "evidence_claim__speaker__description")
-            .order_by("claim_id", "pk"),
-        ),
-        Prefetch(
-            "verdicts",
-            queryset=Verdict.objects.published().order_by("published_at", "pk"),
-            to_attr="published_verdicts",
-        ),
-    )
+    rows = list(queryset)
+    bodies = rendering.current(rows)
+    origin = request.build_absolute_uri(get_script_prefix()).rstrip("/")
+    return [rendering.absolute(bodies[r["id"]], origin) for r in rows if r["id"] in bodies]
 
 
-APPEARANCE_COLUMNS = [
-    "claim_id", "excerpt", "start", "end",
-    "document__url", "document__title", "document__published_at", "document__outlet__name",
-]  # fmt: skip
-CHAIN_COLUMNS = ["appearance_id", "position", "source_id", "role", "source__name"]
+def json_object(**members) -> StoredJSON:
+    """A JSON object of these members, each a StoredJSON (written as it is) or a plain value."""
+    parts = [
+        f"{rendering.encode(name)}:{value.text if isinstance(value, StoredJSON) else rendering.encode(value)}"
+        for name, value in members.items()
+    ]
+    return StoredJSON("{" + ",".join(parts) + "}")
+
+
+def json_array(texts: list[str]) -> StoredJSON:
+    return StoredJSON("[" + ",".join(texts) + "]")
 
 
 CLAIM_ETAG = re.compile(r'^"v([0-9]{1,18})-[0-9a-f]{16}"$', re.ASCII)
@@ -188,27 +183,36 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         "verdicts": ["claims.add_verdict"],
     }
 
+    renderer_classes = [StoredJSONRenderer]
+
     def get_queryset(self):
-        return claims_for_api()
+        return Claim.objects.all()
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        moments = [item["updated_at"] for item in response.data["results"]]
-        return last_modified(response, *(serializers.DateTimeField().to_internal_value(m) for m in moments))
+        queryset = self.filter_queryset(self.get_queryset()).values(*STORED_COLUMNS)
+        paginator = self.paginator
+        rows = paginator.paginate_queryset(queryset, request, view=self)
+        body = json_object(
+            next=paginator.get_next_link(),
+            previous=paginator.get_previous_link(),
+            results=json_array(stored_claims(rows, request)),
+        )
+        return last_modified(Response(body), *(r["updated_at"] for r in rows))
 
     def retrieve(self, request, *args, **kwargs):
-        claim = self.get_object()
-        response = Response(self.get_serializer(claim).data)
-        return self._tagged(response, claim)
+        return self._stored(request, self.kwargs["pk"])
 
-    def _tagged(self, response: Response, claim: Claim) -> Response:
-        """ETag "v<version>-<digest>": the version for If-Match, the digest for what else changed."""
-        response.accepted_renderer = JSONRenderer()
-        response.accepted_media_type = "application/json"
-        response.renderer_context = self.get_renderer_context()
-        body = response.rendered_content
-        response["ETag"] = f'"v{claim.version}-{hashlib.sha256(body).hexdigest()[:16]}"'
-        return last_modified(response, claim.updated_at)
+    def _stored(self, request, pk, status=200) -> Response:
+        """The claim's stored rendering, tagged "v<version>-<digest>": the version for If-Match,
+        the digest of the body for everything else that shows in it."""
+        row = get_object_or_404(Claim.objects.values(*STORED_COLUMNS), pk=pk)
+        (text,) = stored_claims([row], request) or [None]
+        if text is None:  # deleted between the two statements
+            raise Http404("No Claim matches the given query.")
+        response = Response(StoredJSON(text), status=status)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        response["ETag"] = f'"v{row["version"]}-{digest}"'
+        return last_modified(response, row["updated_at"])
 
     @extend_schema(
         request=ClaimInputSerializer,
@@ -239,10 +243,8 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
             appearances=[appearance] if appearance else [],
             **fields,
         )
-        created = claims_for_api().get(pk=claim.pk)
-        body = self.get_serializer(created).data
-        response = self._tagged(Response(body, status=201), created)
-        response["Location"] = body["url"]
+        response = self._stored(request, claim.pk, status=201)
+        response["Location"] = request.build_absolute_uri(reverse("api:claim-detail", args=[claim.pk]))
         return response
 
     @extend_schema(
@@ -267,7 +269,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         evidence = services.add_evidence(
             claim=claim, added_by=request.user, expected_version=expected_version(request), **data.validated_data
         )
-        return Response(EvidenceItemSerializer(evidence).data, status=201)
+        return Response(rendering.evidence_representation(evidence), status=201)
 
     @extend_schema(
         request=VerdictInputSerializer,
@@ -298,7 +300,7 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         """The published verdict as schema.org ClaimReview markup."""
         from exchange.claimreview import claim_review
 
-        claim = get_object_or_404(claims_for_api(), pk=pk)
+        claim = get_object_or_404(claims_for_rendering(), pk=pk)
         if not claim.published_verdicts:
             return Response({"detail": "This claim has no published verdict yet."}, status=404)
         response = Response(claim_review(claim, request))
@@ -328,6 +330,8 @@ class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
 
 class LookupView(VaryOnCaller, APIView):
     """The newsroom's main call: what the desk knows of an article, by its URL."""
+
+    renderer_classes = [StoredJSONRenderer]
 
     @extend_schema(
         parameters=[OpenApiParameter("url", str, required=True, description="The article's URL, any spelling.")],
@@ -363,10 +367,10 @@ class LookupView(VaryOnCaller, APIView):
         document = Document.objects.select_related("outlet").filter(url=url).first()
         if document is None:
             return Response({"detail": "No document is known at this URL.", "url": url}, status=404)
-        claims = claims_for_api().filter(appearances__document=document).distinct().order_by("pk")
-        context = {"request": request}
-        body = {
-            "document": {
+        claims = Claim.objects.filter(appearances__document=document).distinct().order_by("pk")
+        rows = list(claims.values(*STORED_COLUMNS))
+        body = json_object(
+            document={
                 "id": document.pk,
                 "url": document.url,
                 "outlet": document.outlet.name,
@@ -376,10 +380,9 @@ class LookupView(VaryOnCaller, APIView):
                 else None,
                 "text_sha256": document.text_sha256,
             },
-            "claims": ClaimSerializer(claims, many=True, context=context).data,
-        }
-        latest = claims.aggregate(latest=Max("updated_at"))["latest"]
-        return last_modified(Response(body), document.updated_at, latest)
+            claims=json_array(stored_claims(rows, request)),
+        )
+        return last_modified(Response(body), document.updated_at, *(r["updated_at"] for r in rows))
 
 
 class ChangeSerializer(serializers.ModelSerializer):
@@ -455,15 +458,28 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class EventFigureSerializer(FigureSerializer):
+    metric_label = serializers.CharField()
     claim = serializers.IntegerField(source="claim_id")
     source = serializers.SerializerMethodField()
     said_on = serializers.DateField(source="claim.said_on", allow_null=True)
 
     class Meta(FigureSerializer.Meta):
-        fields = [*FigureSerializer.Meta.fields, "claim", "source", "said_on"]
+        fields = [*FigureSerializer.Meta.fields, "metric_label", "claim", "source", "said_on"]
 
     def get_source(self, figure) -> dict:
         return {"id": figure.claim.speaker_id, "name": figure.claim.speaker.name}
+
+
+def event_figure(figure: Figure) -> dict:
+    """A figure as its claim's representation shows it, with what an event's list adds."""
+    claim = figure.claim
+    return {
+        **rendering.figure_representation(figure),
+        "metric_label": Figure.Metric(figure.metric).label,
+        "claim": claim.pk,
+        "source": {"id": claim.speaker_id, "name": claim.speaker.name},
+        "said_on": claim.said_on.isoformat() if claim.said_on else None,
+    }
 
 
 class ByIdPagination(OpaqueCursorPagination):
@@ -471,7 +487,7 @@ class ByIdPagination(OpaqueCursorPagination):
 
 
 class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
-    """Events, and every figure reported for one, grouped by metric."""
+    """Events, and every figure reported for one."""
 
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500
 
@@ -479,42 +495,12 @@ class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
     pagination_class = ByIdPagination
     queryset = Event.objects.order_by("id")
 
-    @extend_schema(
-        responses={
-            200: inline_serializer(
-                "EventFigures",
-                {
-                    "event": serializers.IntegerField(),
-                    "metrics": inline_serializer(
-                        "EventMetric",
-                        {
-                            "metric": serializers.CharField(),
-                            "label": serializers.CharField(),
-                            "figures": EventFigureSerializer(many=True),
-                        },
-                        many=True,
-                    ),
-                },
-            ),
-        }
-    )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @extend_schema(responses={200: EventFigureSerializer(many=True)})
+    @action(detail=True, methods=["get"])
     def figures(self, request, pk=None):
+        """Every figure reported for the event, oldest recorded first, a page at a time; each
+        names its metric, so a newsroom can set the tolls side by side."""
         event = self.get_object()
-        figures = Figure.objects.filter(claim__event=event).select_related("claim__speaker").order_by("metric", "pk")
-        grouped = {}
-        for figure in figures:
-            grouped.setdefault(figure.metric, []).append(figure)
-        return Response(
-            {
-                "event": event.pk,
-                "metrics": [
-                    {
-                        "metric": metric,
-                        "label": Figure.Metric(metric).label,
-                        "figures": EventFigureSerializer(items, many=True).data,
-                    }
-                    for metric, items in grouped.items()
-                ],
-            }
-        )
+        figures = Figure.objects.filter(claim__event=event).select_related("claim__speaker", "superseded_by")
+        page = self.paginate_queryset(figures.order_by("id"))
+        return self.get_paginated_response([event_figure(figure) for figure in page])

@@ -129,7 +129,7 @@ class Endpoint:
     path: str  # the API request, with its query string
     floor: tuple[str, dict] | None = None  # the floor's statement
     naive: str | None = None  # the naive baseline's request
-    target: str = ""  # twice_floor (list, detail, lookup), search, admin, changes
+    target: str = ""  # floor (list, detail, lookup), search, admin, changes
     client: str = "api"  # or "admin"
     page_sizes: dict = field(default_factory=dict)  # page size → API query count, for lists
     results: dict = field(default_factory=lambda: {"api": Timing(), "floor": Timing(), "naive": Timing()})
@@ -190,7 +190,7 @@ def endpoints(targets: dict) -> list:
     from api.views import ChangesView
     from bench import floor
 
-    def page(params, name, target="twice_floor"):
+    def page(params, name, target="floor"):
         query = urlencode(params)
         return Endpoint(
             name=name,
@@ -213,7 +213,7 @@ def endpoints(targets: dict) -> list:
             path=f"/api/v1/claims/{claim}/",
             floor=floor.claim_detail_statement(host=HOST, claim_id=claim),
             naive=f"/bench/naive/claims/{claim}/",
-            target="twice_floor",
+            target="floor",
         )
     )
     if targets["url"]:
@@ -224,7 +224,7 @@ def endpoints(targets: dict) -> list:
                 path=f"/api/v1/lookup/?{query}",
                 floor=floor.lookup_statement(host=HOST, url=targets["url"]),
                 naive=f"/bench/naive/lookup/?{query}",
-                target="twice_floor",
+                target="floor",
             )
         )
     cursor = ChangesView._encode(targets["seq"]) if targets["seq"] else None
@@ -287,6 +287,13 @@ def count_queries(endpoint: Endpoint, clients: dict, conn):
     if response.status_code != 200:
         sys.exit(f"{endpoint.path} answered {response.status_code}: {response.content[:300]!r}")
     endpoint.queries["api"] = len(captured)
+    endpoint.queries["data"] = len(
+        [
+            q
+            for q in captured.captured_queries
+            if not any(t in q["sql"] for t in ("api_throttle_cache", "claims_newsroomkey", "SAVEPOINT"))
+        ]
+    )
     endpoint.captured = list(captured.captured_queries)
     if endpoint.floor:
         ours = json.loads(floor.fetch(conn, *endpoint.floor))
@@ -296,7 +303,7 @@ def count_queries(endpoint: Endpoint, clients: dict, conn):
             naive = client.get(endpoint.naive)
         assert naive.status_code == 200, naive.content[:300]
         endpoint.queries["naive"] = len(captured)
-    if endpoint.target in ("twice_floor", "search") and "page_size=50" in endpoint.path:
+    if endpoint.target in ("floor", "search") and "page_size=50" in endpoint.path:
         for size in (5, 50, 200):
             with CaptureQueriesContext(connection) as captured:
                 client.get(endpoint.path.replace("page_size=50", f"page_size={size}"))
@@ -375,6 +382,35 @@ def dataset(cursor) -> dict:
     return counts
 
 
+def read_model_costs(cursor_for) -> dict:
+    """The renderings' storage, and the time rendering adds to a verdict publish (one claim) and
+    to a rename of the source with the most claims (10,000 of them), inside the caller's
+    transaction, which is rolled back."""
+    from claims import rendering
+
+    with cursor_for.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('claims_claimrendering'), count(*) FROM claims_claimrendering")
+        size, rows = cursor.fetchone()
+        cursor.execute("SELECT speaker_id FROM claims_claim GROUP BY speaker_id ORDER BY count(*) DESC LIMIT 1")
+        speaker = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM claims_claim WHERE speaker_id = %s ORDER BY id LIMIT 10000", [speaker])
+        ids = [row[0] for row in cursor.fetchall()]
+    one = []
+    for pk in ids[:50]:
+        started = time.perf_counter()
+        rendering.store([pk])
+        one.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    rendering.store(ids)
+    many = time.perf_counter() - started
+    return {
+        "renderings stored": f"{rows:,}, {size / 2**20:,.0f} MB with TOAST and index"
+        f" ({size / max(rows, 1):,.0f} B each)",
+        "rendering added to a verdict publish (one claim, p50 of 50)": f"{statistics.median(one) * 1000:.1f} ms",
+        f"rendering added to a rename touching {len(ids):,} claims": f"{many:.1f} s",
+    }
+
+
 def matching(targets: dict, cursor) -> dict:
     """How many claims each filter finds, for the reader of a page of 50."""
     from bench import floor
@@ -451,6 +487,8 @@ def main():
         progress("Query plans…")
         for endpoint in found:
             explain(endpoint, conn)
+        progress("What the read model costs a write…")
+        info.update(read_model_costs(cursor_for=connection))
         transaction.set_rollback(True)
     conn.close()
 

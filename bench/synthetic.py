@@ -24,7 +24,19 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 
-from claims.models import Appearance, ChainLink, ChangeSequence, Claim, ClaimChange, Event, Evidence, Figure, Verdict
+from claims import bulk_rendering
+from claims.models import (
+    Appearance,
+    ChainLink,
+    ChangeSequence,
+    Claim,
+    ClaimChange,
+    ClaimRendering,
+    Event,
+    Evidence,
+    Figure,
+    Verdict,
+)
 from sources.models import Affiliation, Document, Source, SourceAlias
 
 FIRST = """Ahmed Ali Omar Hassan Layla Sara Mona Karim Yusuf Rana Faisal Nadia Samir Huda Tariq Amal Walid Dina
@@ -210,6 +222,8 @@ class Generator:
         done = 0
         self._seq = ChangeSequence.objects.values_list("last", flat=True).first() or 0
         span = (END - START) / max(1, self.plan.claims)
+        first = self.writer.next_id(Claim)
+        self.writer._next[Claim] = first  # peeked, not taken
         with self.writer.keys_and_indexes_rebuilt_at_the_end(BULK_TABLES, self.progress):
             while done < self.plan.claims:
                 size = min(self.batch, self.plan.claims - done)
@@ -218,6 +232,11 @@ class Generator:
                 self.progress(f"claims {done:,}/{self.plan.claims:,}")
         ChangeSequence.objects.update_or_create(pk=1, defaults={"last": self._seq})
         self.writer.reset_sequences()
+        # Renderings last, built from the rows as stored (and their indexes, rebuilt by now).
+        rendered = bulk_rendering.store_all(
+            first=first, batch=self.batch, progress=lambda n, total: self.progress(f"renderings {n:,}/{total:,}")
+        )
+        self.writer.counts[ClaimRendering._meta.label] = rendered
         return self.writer.counts
 
     # People, organizations, outlets

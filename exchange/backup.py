@@ -39,6 +39,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from claims import bulk_rendering
+from claims.models import ClaimRendering
+
 FORMAT = "claim-tracker-backup"
 VERSION = 1
 CHUNK = 2_000  # rows read, and inserted, at a time
@@ -109,12 +112,19 @@ def open_text(path: str, mode: str, *, gzipped: bool | None = None) -> IO[str]:
     return open(path, mode, encoding="utf-8", newline="\n" if mode == "w" else None)
 
 
+# Rows a restore builds again from the others rather than loading: each claim's rendering.
+DERIVED_MODELS = (ClaimRendering,)
+
+
 def backed_up_models() -> list[type[models.Model]]:
     """Every model whose rows a restore needs, in an order where references point backwards."""
     wanted = [
         model
         for model in apps.get_models()
-        if model._meta.managed and not model._meta.proxy and model._meta.app_label not in EXCLUDED_APPS
+        if model._meta.managed
+        and not model._meta.proxy
+        and model._meta.app_label not in EXCLUDED_APPS
+        and model not in DERIVED_MODELS
     ]
     matched = [model for model in MATCHED_BY_NATURAL_KEY if model in wanted]
     return matched + _referenced_first([model for model in wanted if model not in matched])
@@ -267,6 +277,10 @@ def restore(lines: Iterable[str], *, using: str = DEFAULT_DB_ALIAS, progress: Ca
                 for what, statement in CLAIM_COLUMNS_SQL.items():
                     cursor.execute(statement)
                     progress(f"claims' {what}: {cursor.rowcount:,} set")
+            rendered = bulk_rendering.store_all(
+                using=using, progress=lambda done, total: progress(f"renderings {done:,}/{total:,}")
+            )
+            progress(f"claims' renderings: {rendered:,} stored")
     except (DatabaseError, DeserializationError, ValidationError) as exc:
         raise BackupError(f"The restore failed and wrote nothing: {exc}") from exc
     ContentType.objects.clear_cache()

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 
 from api.newsroom import NewsroomKeyThrottle
 from claims import services
@@ -14,10 +14,10 @@ SEED_URL = "https://seed.invalid/ap/2015-05-18/hundreds-killed-as-ramadi-falls-t
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    cache.clear()
+def fresh_throttle_counts(db):
+    caches["throttle"].clear()
     yield
-    cache.clear()
+    caches["throttle"].clear()
 
 
 @pytest.fixture

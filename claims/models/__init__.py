@@ -10,6 +10,7 @@ from claims.models.feed import ChangeSequence, ClaimChange
 from claims.models.figures import Figure
 from claims.models.keys import NewsroomKey
 from claims.models.ratings import RatingMap
+from claims.models.rendering import ClaimRendering
 from claims.models.status import STATUS_DEFINITIONS, Status
 from claims.models.verdicts import Verdict, VerdictQuerySet
 
@@ -22,6 +23,7 @@ __all__ = [
     "Claim",
     "ClaimChange",
     "ClaimQuerySet",
+    "ClaimRendering",
     "Event",
     "Evidence",
     "Figure",

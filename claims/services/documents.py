@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from claims.services.evidence import (
@@ -12,6 +11,7 @@ from claims.services.evidence import (
 )
 from claims.services.writes import (
     audit,
+    changing,
     refuse_nul,
 )
 from sources.models import Document, Source, text_sha256
@@ -46,7 +46,7 @@ def record_document(
         republished_from=republished_from,
     )
     document.full_clean()
-    with transaction.atomic():
+    with changing():
         audit(document, user, "document recorded").save()
     return document
 
@@ -59,7 +59,7 @@ def save_document(*, document: Document, user, reason: str = "document edited") 
         refuse_long_article(document.text)
     document.text_sha256 = sha256
     document.full_clean()
-    with transaction.atomic():
+    with changing():
         audit(document, user, reason).save()
         refresh_independence_around(documents=[document])  # wire copy is judged by text and origin
     return document

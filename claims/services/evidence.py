@@ -5,12 +5,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from simple_history.utils import bulk_update_with_history
 
 from claims.models import (
     Appearance,
+    ChainLink,
     Claim,
     Evidence,
     Status,
@@ -19,6 +19,7 @@ from claims.services.writes import (
     UNCONDITIONAL_STATUSES,
     audit,
     bump,
+    changing,
     locked_claim,
     note,
 )
@@ -40,9 +41,10 @@ def refresh_independence(evidence: QuerySet[Evidence]) -> int:
     A change that leaves a reviewed claim without what its published status needs is refused
     (ValidationError), so the caller's transaction rolls the whole edit back.
     """
-    changed = _rejudge(evidence)
-    ensure_statuses_hold({e.claim_id for e in changed})
-    show_changed({e.claim_id for e in changed}, "evidence rejudged")
+    with changing():
+        changed = _rejudge(evidence)
+        ensure_statuses_hold({e.claim_id for e in changed})
+        show_changed({e.claim_id for e in changed}, "evidence rejudged")
     return len(changed)
 
 
@@ -70,7 +72,7 @@ def reassess_independence(*, user=None, batch_size: int = 500, progress=None) ->
     ids = list(Evidence.objects.order_by("pk").values_list("pk", flat=True))
     touched: set[int] = set()
     for start in range(0, len(ids), batch_size):
-        with transaction.atomic():
+        with changing():
             batch = Evidence.objects.filter(pk__in=ids[start : start + batch_size])
             changed = _rejudge(batch, user)
             touched |= {e.claim_id for e in changed}
@@ -92,7 +94,7 @@ def reassess_independence(*, user=None, batch_size: int = 500, progress=None) ->
 def flag_for_review(*, claim: Claim, reason: str, user=None) -> Claim:
     """Put a reviewed claim back in the review queue, saying why; its published status stays
     until an editor publishes a new verdict, which clears the flag."""
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim)
         if locked.review_reason == reason[:1000]:
             return locked
@@ -122,31 +124,48 @@ def ensure_statuses_hold(claim_ids: Iterable[int]) -> None:
 
 
 def refresh_independence_around(*, sources: Iterable[Source] = (), documents: Iterable[Document] = ()) -> int:
-    """Recompute the independence of every evidence item that an edit of these sources
-    (their organization tree, affiliations) or documents (republication, text) could change."""
+    """After an edit of these sources (a name, their organization tree, affiliations) or
+    documents (a title, republication, text): show the claims that print them changed, and
+    recompute the independence of every evidence item the edit could change."""
     related = set()
     for source in sources:
         related |= _tree_members(source)
     documents = list(documents)
     sources = [s.pk if isinstance(s, Source) else s for s in sources]
-    shown = Claim.objects.filter(
-        Q(speaker__in=sources) | Q(appearances__chain__source__in=sources) | Q(appearances__document__in=documents)
-    ).values_list("pk", flat=True)
-    show_changed(shown, "source or document edited")  # names, roles and titles appear in claims
-    affected = Evidence.objects.filter(
-        Q(claim__speaker__in=related)
-        | Q(source__in=related)
-        | Q(attributed_to__in=related)
-        | Q(document__appearances__claim__speaker__in=related)
-        | Q(document__appearances__chain__source__in=related)
-        | Q(evidence_claim__appearances__chain__source__in=related)
-        | Q(evidence_claim__speaker__in=related)
-        | Q(document__outlet__in=related)
-        | Q(document__in=documents)
-        | Q(claim__appearances__document__in=documents)
-        | Q(evidence_claim__appearances__document__in=documents)
-    ).distinct()
-    return refresh_independence(affected)
+    with changing():
+        show_changed(claims_showing(sources=sources, documents=documents), "source or document edited")
+        affected = Evidence.objects.filter(
+            Q(claim__speaker__in=related)
+            | Q(source__in=related)
+            | Q(attributed_to__in=related)
+            | Q(document__appearances__claim__speaker__in=related)
+            | Q(document__appearances__chain__source__in=related)
+            | Q(evidence_claim__appearances__chain__source__in=related)
+            | Q(evidence_claim__speaker__in=related)
+            | Q(document__outlet__in=related)
+            | Q(document__in=documents)
+            | Q(claim__appearances__document__in=documents)
+            | Q(evidence_claim__appearances__document__in=documents)
+        ).distinct()
+        return refresh_independence(affected)
+
+
+def claims_showing(*, sources: Iterable[int] = (), documents: Iterable[int] = ()) -> set[int]:
+    """Ids of the claims whose representation prints something of these sources or documents:
+    as speaker, the speaker's organization, a link of a chain, an outlet, an evidence item's
+    origin, or a document they appear in or cite."""
+    sources, documents = list(sources), list(documents)
+    ids: set[int] = set()
+    if sources:
+        people = Affiliation.objects.filter(organization__in=sources).values("person")
+        ids |= set(Claim.objects.filter(Q(speaker__in=sources) | Q(speaker__in=people)).values_list("pk", flat=True))
+        ids |= set(ChainLink.objects.filter(source__in=sources).values_list("appearance__claim_id", flat=True))
+    if sources or documents:
+        appearing = Q(document__outlet__in=sources) | Q(document__in=documents)
+        ids |= set(Appearance.objects.filter(appearing).values_list("claim_id", flat=True))
+        citing = appearing | Q(source__in=sources) | Q(evidence_claim__speaker__in=sources)
+        ids |= set(Evidence.objects.filter(citing).values_list("claim_id", flat=True))
+    return ids
 
 
 def _tree_members(source: Source) -> set[int]:
@@ -180,7 +199,7 @@ def add_evidence(
     reporting); without it, the claims recorded in the document decide, and with none
     recorded the evidence's independence is unknown until someone says.
     """
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim, expected_version)
         evidence = Evidence(
             claim=locked,
@@ -202,7 +221,7 @@ def add_evidence(
 
 def remove_evidence(*, evidence: Evidence, user) -> None:
     """Remove evidence, unless the claim's reviewed status rests on it."""
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(evidence.claim)
         # Delete a fresh copy, so a refusal leaves the caller's instance as it was.
         current = locked.evidence.filter(pk=evidence.pk).first()

@@ -5,7 +5,6 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from claims.models import (
     Appearance,
@@ -19,16 +18,19 @@ from claims.models import (
 from claims.services.evidence import (
     evidence_resting_on,
     refresh_independence,
+    show_changed,
 )
 from claims.services.writes import (
     CLAIM_FIELDS,
     audit,
     bump,
+    changing,
     errors_under,
     locked_claim,
     note,
     record_change,
     refuse_nul,
+    shown,
 )
 from sources.models import Document, Source
 
@@ -65,7 +67,7 @@ def record_claim(
         machine_suggested=machine_suggested,
     )
     claim.full_clean()
-    with transaction.atomic():
+    with changing():
         audit(claim, user, "claim recorded").save()
         for number, fields in enumerate(figures, start=1):
             with errors_under("figures", number):
@@ -75,6 +77,7 @@ def record_claim(
             with errors_under("appearances", number):
                 recorded.append(_record_appearance(claim=claim, user=user, **fields))
         record_change(claim.pk, ClaimChange.Kind.CREATED, claim.status)
+        shown([claim.pk])
         if recorded:  # the documents it stands in now rest on it too
             documents = [a.document_id for a in recorded]
             refresh_independence(Evidence.objects.filter(document__in=documents, attributed_to__isnull=True))
@@ -83,7 +86,7 @@ def record_claim(
 
 def delete_claim(*, claim: Claim, user) -> None:
     """Delete a claim, leaving a tombstone in the change feed."""
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim)
         if locked.verdicts.exists():
             raise ValidationError(
@@ -91,8 +94,10 @@ def delete_claim(*, claim: Claim, user) -> None:
                 code="has_verdicts",
             )
         pk, status = locked.pk, locked.status
+        neighbours = claims_of_neighbours(locked.figures.all()) - {pk}
         audit(locked, user, "claim deleted").delete()
         record_change(pk, ClaimChange.Kind.DELETED, status)
+        show_changed(neighbours, "superseding figure deleted")
 
 
 def update_claim(
@@ -106,7 +111,7 @@ def update_claim(
     unknown = set(changes) - set(CLAIM_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited here."))
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim, expected_version, and_citing=bool({"speaker", "said_on"} & set(changes)))
         if not changes:
             return locked
@@ -114,6 +119,10 @@ def update_claim(
             setattr(locked, name, value)
         locked.full_clean()  # Claim.clean() keeps a reviewed status justified
         bump(locked, user, reason, fields=list(changes))
+        if "speaker" in changes:  # evidence citing this claim names its speaker as origin
+            show_changed(
+                set(locked.cited_as_evidence.values_list("claim_id", flat=True)) - {locked.pk}, "cited claim edited"
+            )
         if {"speaker", "said_on"} & set(changes):
             refresh_independence(evidence_resting_on(locked))
     return locked
@@ -123,7 +132,7 @@ def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: Abstrac
     """Give a claim to a reviewer (or take it back, with None)."""
     if assignee is not None and not (assignee.is_active and assignee.is_staff):
         raise ValidationError({"assigned_to": "Claims are assigned to active desk members only."})
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim)
         if locked.assigned_to_id == (assignee.pk if assignee else None):
             return locked
@@ -142,7 +151,7 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
     by Haimour is `relayed_by=[(haimour, "spokesman")]`. `speaker_role` is how the report
     describes the speaker in this place.
     """
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim, and_citing=True)
         appearance = _record_appearance(claim=locked, user=user, **fields)
         bump(locked, user, "appearance recorded")
@@ -154,7 +163,7 @@ def record_appearance(*, claim: Claim, user, **fields) -> Appearance:
 
 def remove_appearance(*, appearance: Appearance, user) -> None:
     """Remove an appearance and its chain, unless a published status rests on them."""
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(appearance.claim, and_citing=True)
         current = locked.appearances.filter(pk=appearance.pk).first()
         if current is None:
@@ -191,7 +200,7 @@ def _record_appearance(
 
 def save_figure(*, figure: Figure, user, reason: str = "figure saved") -> Figure:
     """Add or edit one figure of a claim; a toll series stays within one speaker and metric."""
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(figure.claim)
         if not figure._state.adding and not Figure.objects.filter(pk=figure.pk).exists():
             # Saving would write it back: someone deleted it while this edit was open.
@@ -206,14 +215,32 @@ def _save_figure(figure: Figure, user, reason: str) -> None:
     problem = figure.supersession_error()
     if problem is not None:
         raise problem
+    before = Figure.objects.filter(pk=figure.pk).values_list("supersedes_id", flat=True).first() if figure.pk else None
     audit(figure, user, reason).save()
+    if before != figure.supersedes_id:  # the figures it no longer or now supersedes say so too
+        show_predecessors_changed([before, figure.supersedes_id], reason, besides=figure.claim_id)
+
+
+def show_predecessors_changed(figure_ids: Iterable[int | None], reason: str, *, besides: int) -> None:
+    """The claims of these figures print which figure supersedes each ("superseded_by")."""
+    claims = Figure.objects.filter(pk__in=[pk for pk in figure_ids if pk]).values_list("claim_id", flat=True)
+    show_changed(set(claims) - {besides}, reason)
+
+
+def claims_of_neighbours(figures) -> set[int]:
+    """Claims of the figures these supersede or are superseded by: deleting them changes those."""
+    predecessors = Figure.objects.filter(pk__in=figures.values("supersedes_id")).values_list("claim_id", flat=True)
+    successors = Figure.objects.filter(supersedes__in=figures).values_list("claim_id", flat=True)
+    return {*predecessors, *successors}
 
 
 def delete_figure(*, figure: Figure, user) -> None:
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(figure.claim)
         current = locked.figures.filter(pk=figure.pk).first()
         if current is None:
             raise ValidationError("Someone else deleted this figure meanwhile.", code="deleted")
+        neighbours = claims_of_neighbours(Figure.objects.filter(pk=current.pk))
         audit(current, user, "figure deleted").delete()
         bump(locked, user, "figure deleted")
+        show_changed(neighbours - {locked.pk}, "figure deleted")

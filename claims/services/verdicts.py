@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from claims.models import (
@@ -15,6 +14,7 @@ from claims.models import (
 from claims.services.writes import (
     audit,
     bump,
+    changing,
     locked_claim,
     note,
 )
@@ -33,7 +33,7 @@ def propose_verdict(
     rationale = (rationale or "").strip()
     if not rationale:
         raise ValidationError({"rationale": ValidationError("Every verdict needs a rationale.", code="required")})
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(claim, expected_version)
         locked.ensure_status_justified(status, superseded_by=superseded_by)
         successor = superseded_by if status == Status.SUPERSEDED else None
@@ -55,7 +55,7 @@ def publish_verdict(*, verdict: Verdict, editor: AbstractBaseUser, expected_vers
     """
     if not editor.has_perm("claims.publish_verdict"):
         raise PermissionDenied("Only an editor can publish a verdict.")
-    with transaction.atomic():
+    with changing():
         locked = locked_claim(verdict.claim, expected_version)
         verdict = Verdict.objects.select_for_update().get(pk=verdict.pk)
         if verdict.is_published:

@@ -1,12 +1,16 @@
 """What every service does around its change: audit who and why, lock the claim, raise its
-version and append to the newsroom change feed, and refuse text the database cannot hold."""
+version, append to the newsroom change feed, store the claims' renderings before the change
+commits, and refuse text the database cannot hold."""
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.db.models import F, Q
 
+from claims import rendering
 from claims.models import (
     ChangeSequence,
     Claim,
@@ -34,6 +38,37 @@ FIGURE_FIELDS = (
     "note",
     "supersedes",
 )
+
+
+_pending = threading.local()
+
+
+@contextmanager
+def changing():
+    """The transaction of one service call: every claim it shows changed (`shown`) is rendered
+    again and stored at its end, still inside it, so the change and its renderings commit or
+    roll back together. A service called inside another renders once, when the outer one ends."""
+    if not hasattr(_pending, "depth"):
+        _pending.depth, _pending.ids = 0, set()
+    with transaction.atomic():
+        _pending.depth += 1
+        try:
+            yield
+            if _pending.depth == 1:
+                while _pending.ids:  # a rendering never adds ids, but be exact about it
+                    ids, _pending.ids = _pending.ids, set()
+                    rendering.store(ids)
+        finally:
+            _pending.depth -= 1
+            if _pending.depth == 0:
+                _pending.ids = set()
+
+
+def shown(claim_ids: Iterable[int]) -> None:
+    """What newsrooms see of these claims changed in the current service call."""
+    if not getattr(_pending, "depth", 0):
+        raise RuntimeError("A claim changed outside claims.services.writes.changing(): its rendering would go stale.")
+    _pending.ids.update(claim_ids)
 
 
 def audit(instance, user, reason: str):
@@ -81,6 +116,7 @@ def bump(
     """Save the claim with its version raised; `change` is what newsrooms see of it (None: nothing)."""
     claim.version += 1
     audit(claim, user, reason).save(update_fields=[*fields, "version", "updated_at"])
+    shown([claim.pk])
     if change:
         record_change(claim.pk, change, claim.status)
 

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from api.views import claims_for_api
+from claims.rendering import claims_for_rendering
 from exchange.claimreview import claim_review
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, **options):
         reviews, count = [], 0
-        claims = claims_for_api().filter(verdicts__published_at__isnull=False).distinct().order_by("pk")
+        claims = claims_for_rendering().filter(verdicts__published_at__isnull=False).distinct().order_by("pk")
         for claim in claims.iterator(chunk_size=500):
             reviews.append(claim_review(claim))
             count += 1
