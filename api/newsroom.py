@@ -7,12 +7,12 @@ unless PUBLIC_API opens read access to published data.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from api.models import ThrottleCount
 from claims.models import NewsroomKey
 
 KEYWORD = "Api-Key"
@@ -91,10 +91,28 @@ class ReadOrRole(permissions.BasePermission):
         return True
 
 
-class NewsroomKeyThrottle(throttling.SimpleRateThrottle):
-    """Requests per key, whichever newsroom holds it, counted in the cache every worker shares."""
+class SharedCountThrottle(throttling.SimpleRateThrottle):
+    """A rate per caller, counted in the database (ThrottleCount) so that every worker and
+    every server sees one count: one statement a request. A window opens at the caller's first
+    request; past the rate, the answer is 429 until it closes (Retry-After)."""
 
-    cache = caches["throttle"]
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        hits, self.started = ThrottleCount.hit(self.key, self.now, self.duration)
+        return hits <= self.num_requests
+
+    def wait(self):
+        return max(0.0, self.started + self.duration - self.now)
+
+
+class NewsroomKeyThrottle(SharedCountThrottle):
+    """Requests per key, whichever newsroom holds it."""
+
     scope = "newsroom_key"
 
     def get_cache_key(self, request, view):
@@ -103,9 +121,15 @@ class NewsroomKeyThrottle(throttling.SimpleRateThrottle):
         return None
 
 
-class PublicReadThrottle(throttling.AnonRateThrottle):
-    cache = caches["throttle"]
+class PublicReadThrottle(SharedCountThrottle):
+    """Anonymous reads (PUBLIC_API), per address."""
+
     scope = "public"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None  # a desk member's session is not throttled as the public
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def address_behind_proxy(request) -> str | None:

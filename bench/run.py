@@ -246,6 +246,14 @@ def endpoints(targets: dict) -> list:
             client="admin",
         )
     )
+    found.append(
+        Endpoint(
+            name=f"admin changelist, searched q={targets['q'][0]}",
+            path=f"/admin/claims/claim/?{urlencode({'q': targets['q'][0]})}",
+            target="admin",
+            client="admin",
+        )
+    )
     return found
 
 
@@ -291,7 +299,7 @@ def count_queries(endpoint: Endpoint, clients: dict, conn):
         [
             q
             for q in captured.captured_queries
-            if not any(t in q["sql"] for t in ("api_throttle_cache", "claims_newsroomkey", "SAVEPOINT"))
+            if not any(t in q["sql"] for t in ("api_throttlecount", "claims_newsroomkey", "SAVEPOINT"))
         ]
     )
     endpoint.captured = list(captured.captured_queries)

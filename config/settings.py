@@ -16,8 +16,6 @@ AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES failed admin logins before a username i
 CONN_HEALTH_CHECKS, DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT_MS  how a dropped or silent database fails fast.
 DATA_UPLOAD_MAX_MEMORY_SIZE, MAX_ARTICLE_CHARS  the largest request body (bytes) and article text (characters).
 TASKS_BACKEND, WEBHOOK_*  how webhooks are queued, sent and retried (README, "Webhooks").
-THROTTLE_CACHE  "database" (default): API throttle counts in the database, shared by every worker;
-                "memory" keeps them per process (one worker only).
 """
 
 import os
@@ -182,15 +180,6 @@ USE_TZ = True
 # The two-person rule: an editor other than the proposer publishes a verdict. A one-person
 # desk can relax it.
 VERDICT_SELF_PUBLISH = env_bool("VERDICT_SELF_PUBLISH")
-
-# API throttle counts live where every worker sees them: a table (created by migration
-# api.0001), unless THROTTLE_CACHE=memory. Other caching is per process.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "api_throttle_cache"}
-    if os.environ.get("THROTTLE_CACHE", "database") == "database"
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
-}
 
 # The newsroom API. Anonymous reads of published data only when PUBLIC_API is on.
 PUBLIC_API = env_bool("PUBLIC_API")

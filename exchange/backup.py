@@ -51,6 +51,7 @@ PROGRESS_EVERY = 50_000
 EXCLUDED_APPS = {
     "sessions": "logins on the old server; restored, they would sign people back in, so everyone signs in again",
     "axes": "failed logins and lockouts: the old server's security log, not the desk's work",
+    "api": "the API's throttle counts: a minute's requests per caller, which start again from nothing",
     "django_tasks_database": (
         "the task queue and its results: a queued webhook task carries only the id of its webhooks.Delivery "
         "row, which is restored, and a delivery whose task is lost is queued again from that row"

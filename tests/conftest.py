@@ -2,10 +2,10 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 
+from api.models import ThrottleCount
 from claims import services
 from claims.models import Claim
 from sources.models import Source
@@ -166,12 +166,12 @@ class World:
 @pytest.fixture
 def fresh_throttle_counts(django_db_blocker):
     # Hundreds of anonymous calls a minute would otherwise meet the public throttle. The counts
-    # are in the database (settings.CACHES["throttle"]), inside the test's transaction.
+    # are in the database (api.models.ThrottleCount), inside the test's transaction.
     with django_db_blocker.unblock():
-        caches["throttle"].clear()
+        ThrottleCount.objects.all().delete()
     yield
     with django_db_blocker.unblock():
-        caches["throttle"].clear()
+        ThrottleCount.objects.all().delete()
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 
+from api.models import ThrottleCount
 from api.newsroom import NewsroomKeyThrottle
 from claims import services
 from claims.models import NewsroomKey
@@ -15,9 +15,9 @@ SEED_URL = "https://seed.invalid/ap/2015-05-18/hundreds-killed-as-ramadi-falls-t
 
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts(db):
-    caches["throttle"].clear()
+    ThrottleCount.objects.all().delete()
     yield
-    caches["throttle"].clear()
+    ThrottleCount.objects.all().delete()
 
 
 @pytest.fixture

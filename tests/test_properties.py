@@ -9,12 +9,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.cache import caches
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.models import ThrottleCount
 from claims import services
 from claims.models import Claim, Figure
 from sources.models import canonical_url
@@ -136,7 +136,7 @@ def as_decimal(value) -> Decimal | None:
 def test_a_figure_sent_to_the_api_is_stored_as_sent_or_a_400_naming_figures(
     client, desk_key, seed, qualifier, low, high
 ):
-    caches["throttle"].clear()  # the key's rate limit counts requests, and a long run sends many
+    ThrottleCount.objects.all().delete()  # the key's rate limit counts requests, and a long run sends many
     figure = {"metric": "killed", "qualifier": qualifier, "low": low, "high": high, "vague_text": "hundreds"}
     body = {"text": "A toll.", "speaker": source("Muhannad Haimour").pk, "figures": [figure]}
     response = client.post("/api/v1/claims/", json.dumps(body), content_type="application/json", **desk_key)
@@ -202,7 +202,7 @@ def test_canonical_url_is_idempotent_and_refuses_only_with_value_error(url):
 @PROPERTY
 @given(URLS)
 def test_looking_up_any_url_is_an_answer_never_a_500(api, seed, url):
-    caches["throttle"].clear()
+    ThrottleCount.objects.all().delete()
     response = api.get("/api/v1/lookup/", {"url": url})
     assert response.status_code in (200, 400, 404)
     if response.status_code == 400:
