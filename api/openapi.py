@@ -52,17 +52,19 @@ CONFLICT = field_errors(
 STALE = field_errors("If-Match does not name the claim's current version: it changed since you read it.")
 TOO_LARGE = error("The body is over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default).")
 NOT_JSON = error("The body is not sent as application/json.")
+UNKNOWN_FORMAT = error("`format` names no format this endpoint answers in; the message lists the ones it does.")
 THROTTLED = error("Too many requests for this key or address; Retry-After says when to try again.")
 
 
 class ErrorResponsesSchema(AutoSchema):
     """Adds the error responses an operation can give to those its view declares.
 
-    Every operation refuses bad query strings (400), missing or bad credentials (401), callers
-    without the right (403) and callers over their rate (429); one with an id in its path
-    answers 404 for an unknown id; one with a body refuses it as too large (413) or not JSON
-    (415); one that takes If-Match answers 412 when it is stale. Anything else an operation
-    returns (a 409, a 404 found by URL) its view declares with @extend_schema.
+        Every operation refuses bad query strings (400), missing or bad credentials (401), callers
+        without the right (403) and callers over their rate (429); one with more than one format
+    refuses an unknown `?format=` (406); one with an id in its path
+        answers 404 for an unknown id; one with a body refuses it as too large (413) or not JSON
+        (415); one that takes If-Match answers 412 when it is stale. Anything else an operation
+        returns (a 409, a 404 found by URL) its view declares with @extend_schema.
     """
 
     def _get_response_bodies(self, direction="response"):
@@ -90,6 +92,8 @@ class ErrorResponsesSchema(AutoSchema):
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             errors[413] = TOO_LARGE
             errors[415] = NOT_JSON
+        if len(view.get_renderers()) > 1:  # it takes ?format= (api.errors.NamedFormats)
+            errors[406] = UNKNOWN_FORMAT
         if view.get_throttles():
             errors[429] = THROTTLED
         return errors

@@ -306,6 +306,24 @@ class ClaimViewSet(VaryOnCaller, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         response = Response(claim_review(claim, request))
         return last_modified(response, claim.published_verdicts[-1].published_at)
 
+    @extend_schema(
+        responses={
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            404: NOT_FOUND,
+        },
+        parameters=[CLAIM_ID],
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer, JSONRenderer], pagination_class=None)
+    def provenance(self, request, pk=None):
+        """The claim's chain as W3C PROV-O in JSON-LD: the speaker, each relay and the outlet as
+        agents with their roles in order, the article, the figures, the organization the speaker
+        spoke for, and each published verdict as the activity that gave the claim its status."""
+        from exchange.provenance import provenance
+
+        claim = get_object_or_404(claims_for_rendering().select_related("speaker"), pk=pk)
+        return last_modified(Response(provenance(claim, request.build_absolute_uri)), claim.updated_at)
+
 
 class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"  # ids only: anything else is a 404, not a 500

@@ -60,6 +60,7 @@ API = {
     ("api:claim-list", "POST"): (lambda w: "/api/v1/claims/", body_create, WRITE),
     ("api:claim-detail", "GET"): (lambda w: f"/api/v1/claims/{w.claim.pk}/", None, READ),
     ("api:claim-claimreview", "GET"): (lambda w: f"/api/v1/claims/{w.claim.pk}/claimreview/", None, READ),
+    ("api:claim-provenance", "GET"): (lambda w: f"/api/v1/claims/{w.claim.pk}/provenance/", None, READ),
     ("api:claim-evidence", "POST"): (lambda w: f"/api/v1/claims/{w.claim.pk}/evidence/", body_evidence, WRITE),
     ("api:claim-verdicts", "POST"): (lambda w: f"/api/v1/claims/{w.claim.pk}/verdicts/", body_verdict, WRITE),
     ("api:verdict-publish", "POST"): (lambda w: f"/api/v1/verdicts/{w.proposal.pk}/publish/", None, PUBLISH),
@@ -140,6 +141,7 @@ def newsroom_view(client, world, others: list[Claim]) -> dict:
     paths = {API[endpoint][0](world) for endpoint in NEWSROOM_READS}
     for claim in others:
         paths |= {f"/api/v1/claims/{claim.pk}/", f"/api/v1/claims/{claim.pk}/claimreview/"}
+        paths.add(f"/api/v1/claims/{claim.pk}/provenance/")
         paths |= {f"/api/v1/sources/{claim.speaker_id}/", f"/api/v1/events/{claim.event_id}/figures/"}
     paths |= {"/api/v1/claims/?status=retracted", "/api/v1/claims/?page_size=200", "/api/v1/changes/?page_size=500"}
     seen = {}
