@@ -16,7 +16,7 @@ from api.models import ThrottleCount
 from api.serializers import ClaimSerializer
 from bench.synthetic import Generator, Plan
 from claims import bulk_rendering, rendering, services
-from claims.models import Claim, ClaimChange, ClaimRendering, Evidence, Figure, Verdict
+from claims.models import Claim, ClaimChange, ClaimRendering, Event, Evidence, Figure, Verdict
 from exchange.csv_exchange import export_csv, import_csv
 from sources.models import Source
 from tests.concurrency import REAL_CONCURRENCY, together
@@ -101,6 +101,15 @@ def test_the_etag_moves_exactly_when_the_body_moves(api, seed, reviewer, hospita
         now = api.get(url)
         assert (now["ETag"] != previous["ETag"]) == (now.content != previous.content)
         previous = now
+
+
+def test_an_event_deleted_in_the_admin_leaves_its_claims_renderings_current(seed, admin_client):
+    claim = Claim.objects.filter(event__isnull=False).first()
+    event = claim.event
+    response = admin_client.post(f"/admin/claims/event/{event.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert stored_body(claim)["event"] is None
+    assert stale_renderings() == []
 
 
 def test_a_missing_or_stale_rendering_is_rendered_stored_and_served(api, seed):
@@ -240,6 +249,7 @@ OPERATIONS = [
     "admin_claim_save",
     "csv_import",
     "change_speaker",
+    "delete_event",
 ]
 
 
@@ -331,6 +341,11 @@ class RandomWorld:
 
     def csv_import(self, n):
         import_csv(export_csv(Claim.objects.filter(pk=self.claim(n).pk)), self.user)
+
+    def delete_event(self, n):
+        events = list(Event.objects.order_by("pk"))
+        if events:
+            services.delete_event(event=events[n % len(events)], user=self.user)
 
     def change_speaker(self, n):
         speakers = list(Source.objects.filter(kind="person").order_by("pk"))

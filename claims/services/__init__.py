@@ -20,6 +20,7 @@ from claims.services.evidence import (
 from claims.services.recording import (
     assign_claim,
     delete_claim,
+    delete_event,
     delete_figure,
     record_appearance,
     record_claim,
@@ -36,6 +37,7 @@ __all__ = [
     "add_evidence",
     "assign_claim",
     "delete_claim",
+    "delete_event",
     "delete_figure",
     "flag_for_review",
     "propose_verdict",

@@ -100,6 +100,14 @@ def delete_claim(*, claim: Claim, user) -> None:
         show_changed(neighbours, "superseding figure deleted")
 
 
+def delete_event(*, event: Event, user) -> None:
+    """Delete an event; its claims keep everything else, and show that they name no event now."""
+    with changing():
+        claims = set(event.claims.values_list("pk", flat=True))
+        audit(event, user, "event deleted").delete()  # the claims' event becomes NULL
+        show_changed(claims, "event deleted")
+
+
 def update_claim(
     *, claim: Claim, user, expected_version: int | None = None, reason: str = "claim edited", **changes
 ) -> Claim:

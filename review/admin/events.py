@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims import services
 from claims.models import (
     Event,
 )
@@ -17,6 +18,13 @@ class EventAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "place", "description"]
     readonly_fields = ["figure_comparison"]
     fields = ["name", "description", "place", "country", "start_date", "end_date", "figure_comparison"]
+
+    def delete_model(self, request, obj):
+        services.delete_event(event=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            services.delete_event(event=event, user=request.user)
 
     @admin.display(description="Figures compared")
     def figure_comparison(self, obj):
