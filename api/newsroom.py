@@ -14,6 +14,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from api.models import ThrottleCount
 from claims.models import NewsroomKey
+from claims.roles import is_desk_member
 
 KEYWORD = "Api-Key"
 
@@ -65,10 +66,6 @@ class NewsroomKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": f"`{KEYWORD} <key>`, a key the desk created for your newsroom in the admin.",
         }
-
-
-def is_desk_member(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_staff and user.is_active)
 
 
 class ReadOrRole(permissions.BasePermission):

@@ -92,7 +92,7 @@ class ErrorResponsesSchema(AutoSchema):
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             errors[413] = TOO_LARGE
             errors[415] = NOT_JSON
-        if len(view.get_renderers()) > 1:  # it takes ?format= (api.errors.NamedFormats)
+        if len(view.get_renderers()) > 1:  # it takes ?format= (api.negotiation.NamedFormats)
             errors[406] = UNKNOWN_FORMAT
         if view.get_throttles():
             errors[429] = THROTTLED

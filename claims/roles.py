@@ -81,3 +81,16 @@ def sync_desk_groups(apps) -> None:
             if (p.content_type.app_label, p.codename) in wanted
         ]
         group.permissions.set(permissions)
+
+
+def is_desk_member(user) -> bool:
+    """An active staff member in the Reviewer or Editor group, or a superuser: who may read the
+    newsroom API through an admin login. Staff outside the desk (someone given the admin to
+    manage users, say) may not."""
+    if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_desk_member"):  # once per request's user
+        user._desk_member = user.groups.filter(name__in=DESK_GROUPS).exists()
+    return user._desk_member

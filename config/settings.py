@@ -125,7 +125,17 @@ DATABASES = {
 # DB_CONNECT_TIMEOUT (seconds, 5) bounds connecting, DB_STATEMENT_TIMEOUT_MS (unset: none)
 # bounds each statement; set it below gunicorn's --timeout for web processes, not for migrate.
 # Options in DATABASE_URL's query string win.
-POSTGRES_OPTIONS = {"connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))}
+# TCP keepalives: a server that stops answering on an open connection (a host gone, a network
+# cut) is noticed within DB_KEEPALIVE_SECONDS (30) instead of the kernel's two hours: probes
+# start after a third of it idle, then three, a ninth of it apart.
+KEEPALIVE = int(os.environ.get("DB_KEEPALIVE_SECONDS", "30"))
+POSTGRES_OPTIONS = {
+    "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
+    "keepalives": 1,
+    "keepalives_idle": max(1, KEEPALIVE // 3),
+    "keepalives_interval": max(1, KEEPALIVE // 9),
+    "keepalives_count": 3,
+}
 if os.environ.get("DB_STATEMENT_TIMEOUT_MS"):
     POSTGRES_OPTIONS["options"] = f"-c statement_timeout={int(os.environ['DB_STATEMENT_TIMEOUT_MS'])}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -199,7 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.openapi.ErrorResponsesSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.errors.NamedFormats",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.NamedFormats",
     "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {

@@ -28,7 +28,7 @@ API_ROLES = [
 
 READ = {
     "anonymous": 401, "public": 200, "newsroom key": 200, "revoked key": 401, "expired key": 401,
-    "key for a reviewer": 200, "newsroom login": 403, "staff, no role": 200, "reviewer": 200, "editor": 200,
+    "key for a reviewer": 200, "newsroom login": 403, "staff, no role": 403, "reviewer": 200, "editor": 200,
     "superuser": 200,
 }  # fmt: skip
 WRITE = {

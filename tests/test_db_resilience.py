@@ -39,17 +39,39 @@ def databases(**env: str) -> dict:
     return json.loads(result.stdout)
 
 
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3}
+
+
 def test_postgresql_connections_are_health_checked_and_connect_within_5_seconds():
     default = databases(DATABASE_URL=POSTGRES_URL)["default"]
     assert default["CONN_HEALTH_CHECKS"] is True
-    assert default["OPTIONS"] == {"connect_timeout": 5}
+    assert default["OPTIONS"] == {"connect_timeout": 5, **KEEPALIVES}
+
+
+@on_postgresql
+def test_a_silent_server_is_noticed_within_30_seconds_by_tcp_keepalives(db):
+    """The kernel probes an idle connection after 10 s, then every 3 s, and gives up after 3
+    unanswered: 19 s, under the 30 s of DB_KEEPALIVE_SECONDS."""
+    import socket
+
+    connection.ensure_connection()
+    fd = connection.connection.pgconn.socket
+    sock = socket.socket(fileno=os.dup(fd))
+    try:
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+        idle = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE)
+        interval = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL)
+        count = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT)
+    finally:
+        sock.close()
+    assert idle + interval * count <= 30
 
 
 def test_timeouts_come_from_the_environment_and_the_url_query_wins():
     default = databases(
         DATABASE_URL=f"{POSTGRES_URL}?connect_timeout=2", DB_CONNECT_TIMEOUT="9", DB_STATEMENT_TIMEOUT_MS="2500"
     )["default"]
-    assert default["OPTIONS"] == {"connect_timeout": 2, "options": "-c statement_timeout=2500"}
+    assert default["OPTIONS"] == {"connect_timeout": 2, "options": "-c statement_timeout=2500", **KEEPALIVES}
 
 
 def test_a_replica_gets_the_same_health_checks_and_timeouts():
@@ -59,7 +81,7 @@ def test_a_replica_gets_the_same_health_checks_and_timeouts():
         DB_CONNECT_TIMEOUT="3",
     )
     assert found["replica"]["CONN_HEALTH_CHECKS"] is True
-    assert found["replica"]["OPTIONS"] == found["default"]["OPTIONS"] == {"connect_timeout": 3}
+    assert found["replica"]["OPTIONS"] == found["default"]["OPTIONS"] == {"connect_timeout": 3, **KEEPALIVES}
 
 
 def test_sqlite_gets_no_postgresql_options():
