@@ -1,6 +1,6 @@
 """What the API keeps of its own: throttle counts, in the database so every worker shares them."""
 
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 class ThrottleCount(models.Model):
@@ -29,7 +29,9 @@ class ThrottleCount(models.Model):
     def hit(cls, key: str, now: float, period: float) -> tuple[int, float]:
         """Count one request; return the requests in the window so far and when it opened."""
         table = cls._meta.db_table
-        connection = connections[router.db_for_write(cls)]
+        # Always the primary, and not through the router: a count is bookkeeping, and asking the
+        # router for a write would send the rest of the request's reads to the primary too.
+        connection = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {table} ("key", started, hits) VALUES (%s, %s, 1)

@@ -175,7 +175,7 @@ def store(claim_ids: Iterable[int], *, using: str | None = None) -> dict[int, Cl
 
 
 STORED_ROW = """SELECT c.id, c.version, c.updated_at, r.version, r.updated_at, r.body
-FROM claims_claim c LEFT JOIN claims_claimrendering r ON r.claim_id = c.id
+FROM "claims_claim" c LEFT JOIN "claims_claimrendering" r ON r.claim_id = c.id
 WHERE c.id = %s"""
 
 

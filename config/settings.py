@@ -19,6 +19,7 @@ TASKS_BACKEND, WEBHOOK_*  how webhooks are queued, sent and retried (README, "We
 """
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ from the app: no separate file server
     "corsheaders.middleware.CorsMiddleware",  # before anything that answers on its own
     "csp.middleware.CSPMiddleware",
     "api.limits.PlainQueryStrings",  # a query string not UTF-8, or with NUL, is a 400 naming the parameter
@@ -257,6 +259,10 @@ WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3
 WEBHOOK_RETRY_FOR_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", "86400"))
 # How long a worker may hold a delivery it is sending before `sweep_webhooks` presumes it dead.
 WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+# How often each webhook_worker hands lost deliveries back to the queue (seconds).
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "60"))
+# Networks webhooks may reach although private (webhooks/addresses.py): comma-separated CIDRs.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
 # --- end webhooks
 
 # --- Limits on what a request may carry.
@@ -266,8 +272,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 MAX_ARTICLE_CHARS = int(os.environ.get("MAX_ARTICLE_CHARS", "200000"))
 # --- end limits
 
+# Static files are served by the app (WhiteNoise), from what `collectstatic` put in STATIC_ROOT:
+# each file's name carries a hash of its content, so it is cached for good, and a gzip copy is
+# sent to browsers that take one. Before collectstatic has run (development, tests), names stay
+# as they are and files come straight from the apps (config/static.py).
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "config.static.HashedStaticFiles"},
+}
+WHITENOISE_USE_FINDERS = True
+# Before the first collectstatic there is no STATIC_ROOT yet, which is expected, not a warning.
+warnings.filterwarnings("ignore", message=r"No directory at: .*", category=UserWarning)
 
 # Served over HTTPS (HTTPS=1 in production): redirect to it, keep cookies on it, and send HSTS.
 HTTPS = env_bool("HTTPS")

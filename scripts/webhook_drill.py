@@ -39,6 +39,7 @@ DRILL_ENV = {
     "WEBHOOK_RETRY_MAX_SECONDS": "8",
     "WEBHOOK_LEASE_SECONDS": "10",
     "WEBHOOK_TIMEOUT_SECONDS": "5",
+    "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # its receiver is on loopback
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
     "DEBUG": "",
 }

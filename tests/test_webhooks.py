@@ -36,6 +36,12 @@ def database_task_backend(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
 
 
+@pytest.fixture(autouse=True)
+def receivers_on_loopback(settings):
+    """The receivers here listen on 127.0.0.1, which webhooks reach only when allowed."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+
 def documented_verify():
     """The verification snippet newsrooms are told to copy, exactly as documented."""
     snippet = re.search(r"```python\n(.*?)```", sending.__doc__, re.S).group(1)

@@ -43,11 +43,14 @@ def take_lease(*, delivery_id: int) -> Delivery | None:
     return Delivery.objects.select_related("subscription__newsroom_key").get(pk=delivery_id)
 
 
-def _log(delivery: Delivery, answer: Answer, at: datetime) -> None:
+def _log(delivery: Delivery, answer: Answer, at: datetime, lease: datetime | None) -> None:
+    """Record the attempt, and let go of the lease if it is still this attempt's: a worker whose
+    lease ran out while it waited on a slow receiver must not clear the lease another took."""
     delivery.attempts += 1
     delivery.last_status_code = answer.status_code
     delivery.last_error = answer.error
-    delivery.leased_until = None
+    if delivery.leased_until == lease:
+        delivery.leased_until = None
     DeliveryAttempt.objects.create(
         delivery=delivery, at=at, status_code=answer.status_code, error=answer.error, duration_ms=answer.duration_ms
     )
@@ -57,10 +60,12 @@ LOGGED = ["attempts", "last_status_code", "last_error", "leased_until"]
 
 
 def mark_delivered(*, delivery: Delivery, answer: Answer) -> Delivery:
+    """`delivery` as take_lease gave it: its `leased_until` is the lease this attempt holds."""
+    lease = delivery.leased_until
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
         now = timezone.now()
-        _log(delivery, answer, now)
+        _log(delivery, answer, now, lease)
         delivery.state, delivery.delivered_at, delivery.next_attempt_at = Delivery.State.DELIVERED, now, None
         delivery.save(update_fields=[*LOGGED, "state", "delivered_at", "next_attempt_at"])
     return delivery
@@ -69,10 +74,11 @@ def mark_delivered(*, delivery: Delivery, answer: Answer) -> Delivery:
 def record_failure(*, delivery: Delivery, answer: Answer) -> Delivery:
     """Log a failed attempt and set when to try again (a jittered, growing delay), or give up past
     `retry_until`. The caller queues the retry (webhooks.tasks.deliver does, once this commits)."""
+    lease = delivery.leased_until
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
         now = timezone.now()
-        _log(delivery, answer, now)
+        _log(delivery, answer, now, lease)
         if delivery.state == Delivery.State.PENDING:
             if now >= delivery.retry_until:
                 delivery.state, delivery.next_attempt_at = Delivery.State.FAILED, None
@@ -85,10 +91,13 @@ def record_failure(*, delivery: Delivery, answer: Answer) -> Delivery:
 
 
 def give_up(*, delivery: Delivery, reason: str) -> Delivery:
+    lease = delivery.leased_until
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if delivery.state == Delivery.State.PENDING:
             delivery.state, delivery.next_attempt_at = Delivery.State.FAILED, None
-        delivery.last_error, delivery.leased_until = reason, None
+        delivery.last_error = reason
+        if delivery.leased_until == lease:
+            delivery.leased_until = None
         delivery.save(update_fields=["state", "next_attempt_at", "last_error", "leased_until"])
     return delivery

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims.models import NewsroomKey
+from webhooks.addresses import validate_public_url
 
 SECRET_MIN_LENGTH = 24
 
@@ -58,7 +59,10 @@ class Subscription(models.Model):
     url = models.URLField(
         "target URL",
         max_length=500,
-        validators=[URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.")],
+        validators=[
+            URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL."),
+            validate_public_url,
+        ],
         help_text="The newsroom's endpoint; events are POSTed to it as JSON.",
     )
     secret = models.CharField(

@@ -29,16 +29,21 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance: int = 300
 ```
 '''
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import json
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
+
+from webhooks.addresses import RefusedAddress, checked_address
 
 USER_AGENT = "claim-tracker-webhooks/1"
 KEPT_RESPONSE_BYTES = 500
@@ -72,7 +77,70 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _Deadline:
+    """Shuts the connection's socket when the whole request's time is up: a receiver that sends
+    a byte a second never trips a per-read timeout, but it does trip this."""
+
+    def __init__(self, sock, seconds: float):
+        self.expired = False
+        self._sock = sock
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self):
+        self.expired = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self):
+        self._timer.cancel()
+
+
+_current = threading.local()  # the deadline of the request this thread is sending
+
+
+def _connect(connection) -> socket.socket:
+    """Connect to an address the host resolves to, refused if it is not public, under the deadline."""
+    address = checked_address(connection.host, connection.port)
+    sock = socket.create_connection((address, connection.port), connection.timeout, connection.source_address)
+    remaining = _current.ends - time.monotonic()
+    if remaining <= 0:
+        sock.close()
+        raise TimeoutError("deadline")
+    _current.deadline = _Deadline(sock, remaining)
+    return sock
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = _connect(self)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        self.sock = self._context.wrap_socket(_connect(self), server_hostname=self.host)
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+# No proxies from the environment: the address checked must be the one connected to.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _CheckedHTTPHandler, _CheckedHTTPSHandler, _NoRedirects
+)
+
+
+def deadline_seconds() -> float:
+    """The most one request may take, from connecting to the last byte read."""
+    return 2 * settings.WEBHOOK_TIMEOUT_SECONDS
 
 
 def post(*, url: str, secret: str, event_id: str, event_type: str, payload: dict) -> Answer:
@@ -97,16 +165,36 @@ def post(*, url: str, secret: str, event_id: str, event_type: str, payload: dict
             "X-Claims-Signature": signature(secret, body, int(time.time())),
         },
     )
+    _current.ends, _current.deadline = time.monotonic() + deadline_seconds(), None
     try:
         with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             response.read(KEPT_RESPONSE_BYTES)
+            if _expired():
+                return answer(None, _late())
             return answer(response.status)
     except urllib.error.HTTPError as refusal:
         text = refusal.read(KEPT_RESPONSE_BYTES).decode("utf-8", "replace").strip()
         return answer(refusal.code, f"HTTP {refusal.code}: {text}" if text else f"HTTP {refusal.code}")
     except urllib.error.URLError as failure:
+        if isinstance(failure.reason, RefusedAddress):
+            return answer(None, str(failure.reason))
+        if _expired():
+            return answer(None, _late())
         return answer(None, f"{type(failure.reason).__name__}: {failure.reason}")
     except TimeoutError:
-        return answer(None, f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS:g} s.")
+        return answer(None, _late() if _expired() else f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS:g} s.")
     except (OSError, http.client.HTTPException, ValueError) as failure:
+        if _expired():
+            return answer(None, _late())
         return answer(None, f"{type(failure).__name__}: {failure}")
+    finally:
+        if _current.deadline is not None:
+            _current.deadline.cancel()
+
+
+def _expired() -> bool:
+    return _current.deadline is not None and _current.deadline.expired
+
+
+def _late() -> str:
+    return f"No complete answer within {deadline_seconds():g} s (the whole request's deadline)."
