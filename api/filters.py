@@ -27,11 +27,19 @@ class IdFilter(django_filters.Filter):
 
 
 class ClaimFilter(django_filters.FilterSet):
-    status = StatusInFilter(choices=Status.choices, help_text="Comma-separated status codes.")
+    status = StatusInFilter(
+        choices=Status.choices,
+        help_text="Comma-separated status codes.",
+        error_messages={"invalid_choice": f"%(value)s is not a status: use one of {', '.join(Status.values)}."},
+    )
     speaker = IdFilter(field_name="speaker_id")
     event = IdFilter(field_name="event_id")
     outlet = IdFilter(method="filter_outlet", help_text="Source id of an outlet the claim appears in.")
-    metric = django_filters.ChoiceFilter(choices=Figure.Metric.choices, method="filter_metric")
+    metric = django_filters.ChoiceFilter(
+        choices=Figure.Metric.choices,
+        method="filter_metric",
+        error_messages={"invalid_choice": f"%(value)s is not a metric: use one of {', '.join(Figure.Metric.values)}."},
+    )
     document_url = django_filters.CharFilter(method="filter_document_url", help_text="An article URL, any spelling.")
     q = django_filters.CharFilter(method="search", help_text="Words in the text, quote or speaker names.")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -38,6 +38,10 @@ class NewsroomKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         scheme, _, key = get_authorization_header(request).decode("latin-1").partition(" ")
         if scheme != KEYWORD:
+            if scheme:  # Bearer, Token, Basic: a key sent the way another API wants it
+                raise exceptions.AuthenticationFailed(
+                    f"Send the key as `Authorization: {KEYWORD} <key>`; this API does not take {scheme[:20]!r}."
+                )
             return None
         key = key.strip()
         if not (key.isascii() and key.isprintable()):  # no key holds them, and NUL cannot reach the database
@@ -136,9 +140,37 @@ def address_behind_proxy(request) -> str | None:
     return forwarded[-1] or request.META.get("REMOTE_ADDR")
 
 
+def allowed_query_parameters(view) -> set[str]:
+    """The query parameters a view understands: its filters, ordering and cursor on lists,
+    what an APIView declares in `query_parameters`, and `format` everywhere."""
+    allowed = {"format", *getattr(view, "query_parameters", ())}
+    action = getattr(view, "action", None)
+    if action == "list" or action in getattr(view, "paginated_actions", ()):
+        paginator = getattr(view, "paginator", None)
+        if paginator is not None:
+            allowed |= {getattr(paginator, "cursor_query_param", "cursor"), paginator.page_size_query_param}
+    if action == "list":
+        filterset = getattr(view, "filterset_class", None)
+        allowed |= set(filterset.base_filters) if filterset else set()
+        if getattr(view, "ordering_fields", None):
+            allowed.add("ordering")
+    return allowed
+
+
 class VaryOnCaller:
     """API views answer differently per caller: caches must key on the credentials too, and
-    only the caller's own cache may keep a read, asking again (with its ETag) before each use."""
+    only the caller's own cache may keep a read, asking again (with its ETag) before each use.
+    A query parameter the view does not understand is a 400 naming it (`?stauts=` would
+    otherwise answer as if no filter was given)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - allowed_query_parameters(self))
+        if unknown:
+            known = ", ".join(sorted(allowed_query_parameters(self) - {"format"})) or "none"
+            raise exceptions.ValidationError(
+                {name: [f"Unknown parameter. This endpoint takes: {known}."] for name in unknown}
+            )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -7,10 +7,23 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.models import Claim, Event, Evidence, Figure, Status, Verdict
+from claims.models import Claim, Event, Evidence, Figure, Status, Verdict, lengths
 from sources.models import Document, Source
 
 REVIEWED_STATUSES = [(s.value, s.label) for s in Status if s != Status.UNREVIEWED]
+
+
+class ListedChoiceField(serializers.ChoiceField):
+    """A choice whose refusal lists the valid values: "use one of exact, at_least, …"."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            valid = ", ".join(str(choice) for choice in self.choices)
+            raise serializers.ValidationError(
+                f"{str(data)[:40]!r} is not a valid choice: use one of {valid}.", code="invalid_choice"
+            ) from None
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -72,7 +85,7 @@ class DocumentRefSerializer(serializers.Serializer):
 
 class AppearanceSerializer(serializers.Serializer):
     document = DocumentRefSerializer()
-    excerpt = serializers.CharField()
+    excerpt = serializers.CharField(max_length=lengths.EXCERPT)
     start = serializers.IntegerField(allow_null=True)
     end = serializers.IntegerField(allow_null=True)
 
@@ -139,6 +152,8 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class FigureInputSerializer(serializers.ModelSerializer):
+    serializer_choice_field = ListedChoiceField
+
     class Meta:
         model = Figure
         fields = [
@@ -158,7 +173,7 @@ class AppearanceInputSerializer(serializers.Serializer):
     document_url = serializers.CharField(
         source="document", help_text="The URL of a document already recorded, any spelling."
     )
-    excerpt = serializers.CharField()
+    excerpt = serializers.CharField(max_length=lengths.EXCERPT)
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     speaker_role = serializers.CharField(required=False, default="", allow_blank=True)
@@ -176,11 +191,11 @@ class AppearanceInputSerializer(serializers.Serializer):
 
 
 class ClaimInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Claim.Kind.choices, default=Claim.Kind.STATEMENT)
-    text = serializers.CharField()
-    quote = serializers.CharField(required=False, default="", allow_blank=True)
+    kind = ListedChoiceField(choices=Claim.Kind.choices, default=Claim.Kind.STATEMENT)
+    text = serializers.CharField(max_length=lengths.CLAIM_TEXT)
+    quote = serializers.CharField(required=False, default="", allow_blank=True, max_length=lengths.QUOTE)
     speaker = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
-    described_as = serializers.CharField(required=False, default="", allow_blank=True)
+    described_as = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
     said_on = serializers.DateField(required=False, allow_null=True, default=None)
     event = serializers.PrimaryKeyRelatedField(
         queryset=Event.objects.all(), required=False, allow_null=True, default=None
@@ -190,8 +205,8 @@ class ClaimInputSerializer(serializers.Serializer):
 
 
 class EvidenceInputSerializer(serializers.Serializer):
-    stance = serializers.ChoiceField(choices=Evidence.Stance.choices)
-    note = serializers.CharField()
+    stance = ListedChoiceField(choices=Evidence.Stance.choices)
+    note = serializers.CharField(max_length=lengths.NOTE)
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
     document = serializers.PrimaryKeyRelatedField(queryset=Document.objects.all(), required=False, allow_null=True)
     evidence_claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all(), required=False, allow_null=True)
@@ -205,8 +220,8 @@ class EvidenceInputSerializer(serializers.Serializer):
 
 
 class VerdictInputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=REVIEWED_STATUSES)
-    rationale = serializers.CharField()
+    status = ListedChoiceField(choices=REVIEWED_STATUSES)
+    rationale = serializers.CharField(max_length=lengths.RATIONALE)
     superseded_by = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all(), required=False, allow_null=True)
 
 

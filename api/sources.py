@@ -1,4 +1,5 @@
 from django.db.models import Count, Prefetch, Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 
 from api.newsroom import VaryOnCaller
@@ -15,11 +16,22 @@ class SourceViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = SourceSerializer
     pagination_class = ByIdPagination
+    query_parameters = ("q",)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="Words of a name or alias, any case and accents.")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         counts = {f"claims_{s}": Count("claims", filter=Q(claims__status=s)) for s in Status.values}
+        sources = Source.objects.all()
+        words = self.request.query_params.get("q", "").strip() if self.action == "list" else ""
+        if words:
+            sources = Source.objects.filter(pk__in=Source.objects.named_like(words).values("pk"))
         return (
-            Source.objects.annotate(**counts)
+            sources.annotate(**counts)
             .prefetch_related(
                 "aliases", Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization"))
             )

@@ -349,6 +349,8 @@ class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
 class LookupView(VaryOnCaller, APIView):
     """The newsroom's main call: what the desk knows of an article, by its URL."""
 
+    query_parameters = ("url",)
+
     renderer_classes = [StoredJSONRenderer]
 
     @extend_schema(
@@ -419,6 +421,7 @@ class ChangesView(VaryOnCaller, APIView):
     """Every change newsrooms can see, in commit order. Keep `next_cursor` and ask again later."""
 
     MAX_PAGE = MAX_CHANGES_PAGE
+    query_parameters = ("cursor", "page_size")
 
     @extend_schema(
         parameters=[
@@ -514,6 +517,7 @@ class EventViewSet(VaryOnCaller, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = EventSerializer
     pagination_class = ByIdPagination
+    paginated_actions = ("figures",)
     queryset = Event.objects.order_by("id")
 
     @extend_schema(responses={200: EventFigureSerializer(many=True)})

@@ -1,11 +1,12 @@
 import hashlib
 import re
+import unicodedata
 from datetime import date
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
@@ -80,7 +81,28 @@ class CanonicalURLField(models.URLField):
         return value
 
 
+def folded(text: str) -> str:
+    """Text without case or accents: "Muhannad Ḥaimour" and "muhannad haimour" fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 class SourceQuerySet(models.QuerySet):
+    def named_like(self, words: str):
+        """Sources whose name or an alias holds `words`, whatever the case and accents.
+
+        PostgreSQL compares with unaccent() (migration sources.0004); elsewhere the names are
+        folded in Python, which suits the small databases SQLite is for.
+        """
+        words = " ".join(words.split())
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(
+                Q(name__unaccent__icontains=words) | Q(aliases__name__unaccent__icontains=words)
+            ).distinct()
+        wanted = folded(words)
+        names = [*self.values_list("pk", "name"), *SourceAlias.objects.values_list("source_id", "name")]
+        return self.filter(pk__in={pk for pk, name in names if wanted in folded(name)})
+
     def matching(self, mention: str):
         """Sources whose name or one of whose aliases is `mention`, ignoring case."""
         mention = " ".join(mention.split())

@@ -8,9 +8,11 @@ from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from simple_history.models import HistoricalRecords
 
+from claims.models import lengths
 from claims.models.appearances import Appearance, ChainLink
 from claims.models.events import Event
 from claims.models.evidence import Evidence
+from claims.models.lengths import at_most
 from claims.models.status import Status
 from claims.models.verdicts import Verdict
 from sources.models import Source, SourceAlias
@@ -24,16 +26,19 @@ class ClaimQuerySet(models.QuerySet):
 
         On PostgreSQL the words are matched as a web search against the stored tsvector, and a
         speaker's name or alias also matches despite small misspellings ("Haimor"), by trigram
-        word similarity. Elsewhere every part is matched by substring.
+        word similarity. Elsewhere each word must be found, by substring, in one of them.
         """
         if connections[self.db].vendor != "postgresql":
-            named = Q(name__icontains=words)
-            return self.filter(
-                Q(text__icontains=words)
-                | Q(quote__icontains=words)
-                | Q(speaker__in=Source.objects.filter(named))
-                | Q(speaker__in=SourceAlias.objects.filter(named).values("source"))
-            )
+            found = self
+            for word in words.split() or [words]:  # every word, each anywhere: "killed Ramadi"
+                named = Q(name__icontains=word)
+                found = found.filter(
+                    Q(text__icontains=word)
+                    | Q(quote__icontains=word)
+                    | Q(speaker__in=Source.objects.filter(named))
+                    | Q(speaker__in=SourceAlias.objects.filter(named).values("source"))
+                )
+            return found
         # The closest speakers by name and by alias, at most SPEAKERS_PER_SEARCH of each, as a
         # list: the planner can then use the speaker index when the words themselves are rare.
         closeness = TrigramWordSimilarity(Value(words), "name")
@@ -86,8 +91,10 @@ class Claim(models.Model):
         STATEMENT = "statement", "Statement"
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATEMENT)
-    text = models.TextField(help_text="What was claimed, in the tracker's words.")
-    quote = models.TextField(blank=True, help_text="The verbatim quote, where the report quotes.")
+    text = models.TextField(help_text="What was claimed, in the tracker's words.", **at_most(lengths.CLAIM_TEXT))
+    quote = models.TextField(
+        blank=True, help_text="The verbatim quote, where the report quotes.", **at_most(lengths.QUOTE)
+    )
     speaker = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,

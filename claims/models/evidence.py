@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from claims.independence import assess
+from claims.models import lengths
+from claims.models.lengths import at_most
 from sources.models import Document, Source
 
 
@@ -45,7 +47,7 @@ class Evidence(models.Model):
         help_text="For a document: whom its supporting content rests on. Its outlet for the outlet's own "
         "reporting, or the source it quotes. Leave empty when the desk has recorded the document's claims.",
     )
-    note = models.TextField()
+    note = models.TextField(**at_most(lengths.NOTE))
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # The last computed independence, kept for reads that must not recompute it per row (the
     # queue filter, the API): True, False, or NULL while unknown. Verdict rules always

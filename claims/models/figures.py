@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from claims.models import lengths
+from claims.models.lengths import at_most
+
 
 class Figure(models.Model):
     class Qualifier(models.TextChoices):
@@ -55,7 +58,7 @@ class Figure(models.Model):
     period_start = models.DateField(null=True, blank=True, help_text="The period counted, not the date said.")
     period_end = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, **at_most(lengths.NOTE))
     supersedes = models.OneToOneField(
         "self",
         null=True,

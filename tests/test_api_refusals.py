@@ -1,0 +1,109 @@
+"""The API refuses what it does not understand, and says what it would take."""
+
+import pytest
+
+from claims.models import Claim, lengths
+from sources.models import Source
+from tests.conftest import source
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/v1/claims/", {"stauts": "confirmed"}),
+        ("/api/v1/claims/", {"page": "2"}),
+        ("/api/v1/lookup/", {"url": "https://seed.invalid/x", "utm": "1"}),
+        ("/api/v1/changes/", {"since": "5"}),
+        ("/api/v1/sources/", {"name": "Haimour"}),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_400_naming_it(api, seed, path, params):
+    response = api.get(path, params)
+    assert response.status_code == 400
+    unknown = next(name for name in params if name not in ("url",))
+    assert unknown in response.json() and "This endpoint takes" in response.json()[unknown][0]
+
+
+def test_a_misspelled_filter_no_longer_answers_every_claim(api, seed):
+    assert api.get("/api/v1/claims/", {"status": "confirmed"}).json()["results"] == []
+    assert api.get("/api/v1/claims/", {"stauts": "confirmed"}).status_code == 400
+
+
+def test_detail_takes_no_filters(api, killed_500):
+    response = api.get(f"/api/v1/claims/{killed_500.pk}/", {"status": "confirmed"})
+    assert response.status_code == 400 and "status" in response.json()
+
+
+def test_a_bad_choice_lists_the_valid_values(api, seed, editor):
+    from tests.conftest import key_acting_for
+
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    body = {
+        "kind": "figure", "text": "Hundreds were killed.", "speaker": source("Muhannad Haimour").pk,
+        "figures": [{"as_written": "hundreds", "metric": "killed", "qualifier": "roughly", "vague_text": "hundreds"}],
+    }  # fmt: skip
+    response = api.post("/api/v1/claims/", body, content_type="application/json", **writer)
+    assert response.status_code == 400
+    message = str(response.json()["figures"])
+    assert "roughly" in message and "exact" in message and "at_least" in message
+    listed = api.get("/api/v1/claims/", {"status": "maybe"}).json()["status"][0]
+    assert "confirmed" in listed and "unreviewed" in listed
+
+
+def test_free_text_over_its_limit_is_refused_naming_the_field(api, killed_500, editor):
+    from tests.conftest import key_acting_for
+
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    url = f"/api/v1/claims/{killed_500.pk}/verdicts/"
+    huge = {"status": "unconfirmed", "rationale": "x" * (lengths.RATIONALE + 1)}
+    response = api.post(url, huge, content_type="application/json", **writer)
+    assert response.status_code == 400 and "rationale" in response.json()
+    assert str(lengths.RATIONALE) in response.json()["rationale"][0]
+    note = {"stance": "supports", "note": "y" * (lengths.NOTE + 1), "source": source("Sabah Karhout").pk}
+    response = api.post(f"/api/v1/claims/{killed_500.pk}/evidence/", note, content_type="application/json", **writer)
+    assert response.status_code == 400 and "note" in response.json()
+
+
+def test_the_schema_names_the_limits(api, seed):
+    schema = api.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert schema["VerdictInputRequest"]["properties"]["rationale"]["maxLength"] == lengths.RATIONALE
+    assert schema["ClaimInputRequest"]["properties"]["text"]["maxLength"] == lengths.CLAIM_TEXT
+
+
+def test_the_services_refuse_over_long_text_too(killed_500, reviewer):
+    from django.core.exceptions import ValidationError
+
+    from claims import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.update_claim(claim=killed_500, user=reviewer, text="z" * (lengths.CLAIM_TEXT + 1))
+    assert "text" in refused.value.message_dict
+    assert Claim.objects.get(pk=killed_500.pk).text == killed_500.text
+
+
+def test_a_bearer_token_is_told_to_use_api_key(client, seed):
+    response = client.get("/api/v1/claims/", HTTP_AUTHORIZATION="Bearer abc.def")
+    assert response.status_code == 401 and "Api-Key" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("words", ["haimour", "HAIMOUR", "Haïmour", "muhannad"])
+def test_sources_are_found_by_name_whatever_the_case_and_accents(api, seed, words):
+    names = [s["name"] for s in api.get("/api/v1/sources/", {"q": words}).json()["results"]]
+    assert names == ["Muhannad Haimour"]
+
+
+def test_sources_are_found_by_alias(api, seed):
+    haimour = source("Muhannad Haimour")
+    haimour.aliases.create(name="Mohannad Ḥaymour")
+    found = [s["id"] for s in api.get("/api/v1/sources/", {"q": "haymour"}).json()["results"]]
+    assert found == [haimour.pk]
+    assert len(api.get("/api/v1/sources/").json()["results"]) == min(50, Source.objects.count())
+
+
+def test_search_matches_each_word_not_one_substring(api, seed):
+    both = {c["id"] for c in api.get("/api/v1/claims/", {"q": "killed Ramadi", "page_size": 200}).json()["results"]}
+    expected = {
+        c.pk for c in Claim.objects.all()
+        if "killed" in (c.text + c.quote).lower() and "ramadi" in (c.text + c.quote).lower()
+    }  # fmt: skip
+    assert expected and expected <= both
