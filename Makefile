@@ -24,7 +24,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed
+	$(BIN)/python manage.py load_example
 	$(BIN)/python manage.py create_local_reviewer --url http://$(HOST):$(PORT)/admin/
+	@echo "Newsroom API: docs at http://$(HOST):$(PORT)/api/docs/; for a key and a first call run"
+	@echo "  $(BIN)/python manage.py create_api_key 'My newsroom' --url http://$(HOST):$(PORT)"
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev

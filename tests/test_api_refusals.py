@@ -107,3 +107,25 @@ def test_search_matches_each_word_not_one_substring(api, seed):
         if "killed" in (c.text + c.quote).lower() and "ramadi" in (c.text + c.quote).lower()
     }  # fmt: skip
     assert expected and expected <= both
+
+
+def test_create_api_key_prints_a_working_read_only_key_once(client, seed):
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("create_api_key", "Daily Planet", stdout=out)
+    key = re.search(r"Authorization: (Api-Key \S+)", out.getvalue()).group(1)
+    assert client.get("/api/v1/claims/", HTTP_AUTHORIZATION=key).status_code == 200
+    refused = client.post("/api/v1/claims/", {}, content_type="application/json", HTTP_AUTHORIZATION=key)
+    assert refused.status_code == 403  # read-only
+
+
+def test_create_api_key_refuses_to_act_for_someone_outside_the_desk(seed, django_user_model):
+    from django.core.management import CommandError, call_command
+
+    django_user_model.objects.create_user("outsider", is_staff=True)
+    with pytest.raises(CommandError, match="acts-as"):
+        call_command("create_api_key", "Planet", "--acts-as", "outsider")
