@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request as default_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
@@ -106,6 +107,12 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+@csrf_exempt  # it answers nothing but a 404: a POST to no endpoint gets that, not a CSRF page
+def not_found_json(request, *args, **kwargs):
+    """A path under /api/ that names no endpoint."""
+    return JsonResponse({"detail": "Not found: no API endpoint at this path."}, status=404)
 
 
 def server_error(request):

@@ -129,3 +129,20 @@ def test_create_api_key_refuses_to_act_for_someone_outside_the_desk(seed, django
     django_user_model.objects.create_user("outsider", is_staff=True)
     with pytest.raises(CommandError, match="acts-as"):
         call_command("create_api_key", "Planet", "--acts-as", "outsider")
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["DEBUG off", "DEBUG on"])
+def test_an_unknown_api_path_is_a_json_404_even_with_debug_on(api, editor, seed, settings, debug):
+    from tests.conftest import key_acting_for
+
+    settings.DEBUG = debug
+    response = api.get("/api/v1/nothing-here/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+    wrong_method = api.delete("/api/v1/claims/", HTTP_AUTHORIZATION=key_acting_for(editor, "writer"))
+    assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0].endswith(".svg")

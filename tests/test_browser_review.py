@@ -246,3 +246,17 @@ def test_unnamed_officials_in_the_same_report_cannot_confirm(desk, page):
     error = page.inner_text("ul.messagelist li.error")
     assert "Cannot confirm" in error and "same report" in error
     assert claim_500().status == "unreviewed"
+
+
+def test_a_reviewer_lands_on_the_desk_queues_and_opens_the_unreviewed_list(page, desk):
+    log_in(page, "rita")
+    page.goto("/admin/")
+    queues = page.locator("#desk-queues")
+    expect(queues).to_contain_text("Unreviewed claims")
+    expect(queues.locator("tr").first.locator(".desk-count")).to_have_text(str(Claim.objects.count()))
+    first_app = page.locator("#content-main .module caption").first  # the desk table has none
+    expect(first_app).to_contain_text("Claims")
+    screenshot(page, "desk-landing")
+    queues.get_by_role("link", name="Unreviewed claims").click()
+    expect(page).to_have_url(re.compile(r"/admin/claims/claim/\?status__exact=unreviewed"))
+    expect(page.locator("#result_list tbody tr")).to_have_count(Claim.objects.count())
