@@ -7,10 +7,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.models import Claim, Event, Evidence, Figure, Status, Verdict, lengths
+from claims.models import Claim, Event, Evidence, Figure, Status, Verdict, lengths, status_choices
 from sources.models import Document, Source
 
-REVIEWED_STATUSES = [(s.value, s.label) for s in Status if s != Status.UNREVIEWED]
+REVIEWED_STATUSES = status_choices()
 
 
 class ListedChoiceField(serializers.ChoiceField):

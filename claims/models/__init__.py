@@ -11,11 +11,21 @@ from claims.models.figures import Figure
 from claims.models.keys import NewsroomKey
 from claims.models.ratings import RatingMap
 from claims.models.rendering import ClaimRendering
-from claims.models.status import STATUS_DEFINITIONS, Status
+from claims.models.status import (
+    NEEDS_SUCCESSOR,
+    STATUS_DEFINITIONS,
+    UNCONDITIONAL_STATUSES,
+    VERDICT_STATUSES,
+    Status,
+    status_choices,
+)
 from claims.models.verdicts import Verdict, VerdictQuerySet
 
 __all__ = [
+    "NEEDS_SUCCESSOR",
     "STATUS_DEFINITIONS",
+    "UNCONDITIONAL_STATUSES",
+    "VERDICT_STATUSES",
     "Appearance",
     "Candidate",
     "ChainLink",
@@ -32,4 +42,5 @@ __all__ = [
     "Status",
     "Verdict",
     "VerdictQuerySet",
+    "status_choices",
 ]

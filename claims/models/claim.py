@@ -13,7 +13,7 @@ from claims.models.appearances import Appearance, ChainLink
 from claims.models.events import Event
 from claims.models.evidence import Evidence
 from claims.models.lengths import at_most
-from claims.models.status import Status
+from claims.models.status import NEEDS_SUCCESSOR, UNCONDITIONAL_STATUSES, Status
 from claims.models.verdicts import Verdict
 from sources.models import Source, SourceAlias
 
@@ -76,13 +76,13 @@ class ClaimQuerySet(models.QuerySet):
     def flagged_for_review(self):
         return self.exclude(review_reason="")
 
-    def independently_supported(self):
-        """Claims with a supporting evidence item from an independent origin (as last computed)."""
-        return self.filter(
-            models.Exists(
-                Evidence.objects.filter(claim=models.OuterRef("pk"), stance=Evidence.Stance.SUPPORTS, independent=True)
-            )
+    def independently_supported(self, supported: bool = True):
+        """Claims with a supporting evidence item from an independent origin (as last computed),
+        or with `supported=False` those without one."""
+        condition = models.Exists(
+            Evidence.objects.filter(claim=models.OuterRef("pk"), stance=Evidence.Stance.SUPPORTS, independent=True)
         )
+        return self.filter(condition if supported else ~condition)
 
 
 class Claim(models.Model):
@@ -262,7 +262,7 @@ class Claim(models.Model):
                     )
                 }
             )
-        if status == Status.SUPERSEDED:
+        if status in NEEDS_SUCCESSOR:
             self._ensure_successor(superseded_by)
 
     def ensure_current_status_justified(self) -> None:
@@ -270,7 +270,7 @@ class Claim(models.Model):
 
         Edits that change what a status rests on (the speaker, the evidence) must keep it true.
         """
-        if self.status in (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED):
+        if self.status in UNCONDITIONAL_STATUSES:
             return
         try:
             self.ensure_status_justified(self.status, superseded_by=self.superseded_by)

@@ -26,3 +26,17 @@ STATUS_DEFINITIONS = {
     Status.SUPERSEDED: "Replaced by a later figure or claim from the same speaker.",
     Status.RETRACTED: "Withdrawn by the speaker or the outlet.",
 }
+
+
+# The rules about statuses, stated once; the admin, the API and the services use these.
+# What a verdict may give: every status but the one a claim starts with.
+VERDICT_STATUSES = tuple(status for status in Status if status != Status.UNREVIEWED)
+# Statuses that need nothing of the evidence: a claim may keep them whatever its evidence says.
+UNCONDITIONAL_STATUSES = (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED)
+# Statuses a verdict can give only by naming the claim that replaces this one.
+NEEDS_SUCCESSOR = (Status.SUPERSEDED,)
+
+
+def status_choices(statuses=VERDICT_STATUSES, *, blank: bool = False) -> list[tuple[str, str]]:
+    """(value, label) pairs for a form or a serializer, optionally after a blank choice."""
+    return [("", "---------")] * blank + [(status.value, status.label) for status in statuses]

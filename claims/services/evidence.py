@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from simple_history.utils import bulk_update_with_history
 
 from claims.models import (
+    UNCONDITIONAL_STATUSES,
     Appearance,
     ChainLink,
     Claim,
@@ -16,7 +17,6 @@ from claims.models import (
     Status,
 )
 from claims.services.writes import (
-    UNCONDITIONAL_STATUSES,
     audit,
     bump,
     changing,

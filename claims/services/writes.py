@@ -16,11 +16,9 @@ from claims.models import (
     Claim,
     ClaimChange,
     Evidence,
-    Status,
 )
 from claims.signals import claim_changed
 
-UNCONDITIONAL_STATUSES = (Status.UNREVIEWED, Status.UNCONFIRMED, Status.RETRACTED)
 CLAIM_FIELDS = ("kind", "text", "quote", "speaker", "described_as", "said_on", "event")
 FIGURE_FIELDS = (
     "as_written",

@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 
 from claims.models import (
+    NEEDS_SUCCESSOR,
+    VERDICT_STATUSES,
     Appearance,
     Claim,
     Evidence,
     Figure,
-    Status,
     Verdict,
+    status_choices,
 )
 
 
@@ -139,9 +141,7 @@ class VerdictInline(admin.TabularInline):
 
 
 class VerdictProposalForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("", "---------"), *((s.value, s.label) for s in Status if s != Status.UNREVIEWED)]
-    )
+    status = forms.ChoiceField(choices=status_choices(blank=True))
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
     superseded_by = forms.ModelChoiceField(
         queryset=Claim.objects.none(),
@@ -175,11 +175,9 @@ class CsvImportForm(forms.Form):
 
 
 class BulkVerdictForm(forms.Form):
+    # One rationale for many claims cannot name each one's successor.
     status = forms.ChoiceField(
-        choices=[
-            ("", "---------"),
-            *((s.value, s.label) for s in Status if s not in (Status.UNREVIEWED, Status.SUPERSEDED)),
-        ]
+        choices=status_choices([s for s in VERDICT_STATUSES if s not in NEEDS_SUCCESSOR], blank=True)
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), help_text="One rationale, recorded on every verdict."

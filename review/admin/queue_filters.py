@@ -6,7 +6,6 @@ from django.db.models import Exists, F, OuterRef, Subquery
 
 from claims.models import (
     Event,
-    Evidence,
     Figure,
 )
 from sources.models import Document, Source
@@ -95,10 +94,7 @@ class IndependentSupportFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("yes", "no"):
             return queryset
-        supported = Exists(
-            Evidence.objects.filter(claim=OuterRef("pk"), stance=Evidence.Stance.SUPPORTS, independent=True)
-        )
-        return queryset.filter(supported) if self.value() == "yes" else queryset.filter(~supported)
+        return queryset.independently_supported(self.value() == "yes")
 
 
 class BackInQueueFilter(admin.SimpleListFilter):

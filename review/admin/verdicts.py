@@ -6,8 +6,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
 from claims.models import (
-    Status,
     Verdict,
+    status_choices,
 )
 
 
@@ -31,7 +31,7 @@ class ReviewedStatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [(s.value, s.label) for s in Status if s != Status.UNREVIEWED]
+        return status_choices()
 
     def queryset(self, request, queryset):
         return queryset.filter(status=self.value()) if self.value() else queryset

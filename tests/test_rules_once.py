@@ -1,0 +1,49 @@
+"""Each rule has one home that the admin, the API and the services call (issue: each rule once).
+These fail if a copy comes back: a filter that works out the rule itself, or a status list
+written out by hand outside claims/models/status.py."""
+
+import re
+from pathlib import Path
+
+from claims.models import Claim, ClaimQuerySet
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTER = ["api", "review", "exchange", "intake", "webhooks", "claims/services", "claims/models/claim.py"]
+
+
+def python_files():
+    for place in OUTER:
+        path = ROOT / place
+        yield from ([path] if path.suffix == ".py" else path.rglob("*.py"))
+
+
+def test_status_lists_are_written_once_in_the_domain():
+    copies = re.compile(
+        r"s != Status\.UNREVIEWED|not in \(Status\.UNREVIEWED|\(Status\.UNREVIEWED, Status\.UNCONFIRMED"
+    )
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in python_files()
+             for n, line in enumerate(path.read_text().splitlines(), 1) if copies.search(line)]  # fmt: skip
+    assert found == [], "use VERDICT_STATUSES, UNCONDITIONAL_STATUSES or status_choices from claims.models"
+
+
+def test_the_admins_independent_support_filter_is_the_querysets_rule(admin_client, seed, monkeypatch):
+    asked = []
+
+    def rule(self, supported=True):
+        asked.append(supported)
+        return self.none()
+
+    monkeypatch.setattr(ClaimQuerySet, "independently_supported", rule)
+    for value in ("yes", "no"):
+        page = admin_client.get("/admin/claims/claim/", {"independent_support": value})
+        assert page.context["cl"].result_count == 0
+    assert asked == [True, False]
+    assert Claim.objects.count() > 0
+
+
+def test_the_bulk_verdict_form_offers_what_the_rules_allow_without_a_successor():
+    from claims.models import NEEDS_SUCCESSOR, VERDICT_STATUSES
+    from review.admin.claim_forms import BulkVerdictForm
+
+    offered = [value for value, _ in BulkVerdictForm.base_fields["status"].choices if value]
+    assert offered == [s.value for s in VERDICT_STATUSES if s not in NEEDS_SUCCESSOR]
