@@ -94,3 +94,12 @@ def is_desk_member(user) -> bool:
     if not hasattr(user, "_desk_member"):  # once per request's user
         user._desk_member = user.groups.filter(name__in=DESK_GROUPS).exists()
     return user._desk_member
+
+
+# Who a claim can be assigned to: an active member of staff. The claim's field limits its
+# choices with this, the assign service checks it, and the admin's bulk form lists by it.
+ASSIGNABLE = {"is_staff": True, "is_active": True}
+
+
+def is_assignable(user) -> bool:
+    return all(getattr(user, name) == value for name, value in ASSIGNABLE.items())

@@ -47,3 +47,18 @@ def test_the_bulk_verdict_form_offers_what_the_rules_allow_without_a_successor()
 
     offered = [value for value, _ in BulkVerdictForm.base_fields["status"].choices if value]
     assert offered == [s.value for s in VERDICT_STATUSES if s not in NEEDS_SUCCESSOR]
+
+
+def test_who_can_be_assigned_is_one_rule(seed, reviewer, django_user_model, monkeypatch):
+    """The service and the admin's assignment list both follow claims.roles.ASSIGNABLE."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from claims import roles, services
+    from claims.models import Claim
+
+    outsider = django_user_model.objects.create_user("outsider", is_staff=False)
+    with pytest.raises(ValidationError):
+        services.assign_claim(claim=Claim.objects.first(), assignee=outsider, by=reviewer)
+    monkeypatch.setitem(roles.ASSIGNABLE, "is_staff", False)
+    services.assign_claim(claim=Claim.objects.first(), assignee=outsider, by=reviewer)  # the rule moved: so did it

@@ -5,8 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from claims.models import lengths
-from claims.models.lengths import at_most
+from claims.models.lengths import EXCERPT, at_most
 from sources.models import Document, Source
 
 
@@ -15,7 +14,7 @@ class Appearance(models.Model):
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="appearances")
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="appearances")
-    excerpt = models.TextField(**at_most(lengths.EXCERPT))
+    excerpt = models.TextField(**at_most(EXCERPT))
     start = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset into the document's text.")
     end = models.PositiveIntegerField(null=True, blank=True)
 

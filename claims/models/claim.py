@@ -8,13 +8,13 @@ from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from simple_history.models import HistoricalRecords
 
-from claims.models import lengths
-from claims.models.appearances import Appearance, ChainLink
+from claims.models.appearances import Appearance
 from claims.models.events import Event
 from claims.models.evidence import Evidence
-from claims.models.lengths import at_most
+from claims.models.lengths import CLAIM_TEXT, QUOTE, at_most
 from claims.models.status import NEEDS_SUCCESSOR, UNCONDITIONAL_STATUSES, Status
 from claims.models.verdicts import Verdict
+from claims.roles import ASSIGNABLE
 from sources.models import Source, SourceAlias
 
 
@@ -91,10 +91,8 @@ class Claim(models.Model):
         STATEMENT = "statement", "Statement"
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STATEMENT)
-    text = models.TextField(help_text="What was claimed, in the tracker's words.", **at_most(lengths.CLAIM_TEXT))
-    quote = models.TextField(
-        blank=True, help_text="The verbatim quote, where the report quotes.", **at_most(lengths.QUOTE)
-    )
+    text = models.TextField(help_text="What was claimed, in the tracker's words.", **at_most(CLAIM_TEXT))
+    quote = models.TextField(blank=True, help_text="The verbatim quote, where the report quotes.", **at_most(QUOTE))
     speaker = models.ForeignKey(
         Source,
         on_delete=models.PROTECT,
@@ -125,7 +123,7 @@ class Claim(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_claims",
-        limit_choices_to={"is_staff": True, "is_active": True},
+        limit_choices_to=ASSIGNABLE,
         help_text="The reviewer working on this claim.",
     )
     review_reason = models.CharField(
@@ -213,15 +211,6 @@ class Claim(models.Model):
             .order_by(F("document__published_at").asc(nulls_last=True), "pk")
             .first()
         )
-
-    def chain_sources(self) -> list[Source]:
-        """Everyone in any of this claim's attribution chains: speaker, relayers and outlets."""
-        links = ChainLink.objects.filter(appearance__claim=self).select_related("source")
-        return list({link.source_id: link.source for link in links}.values())
-
-    def original_reports(self) -> set[int]:
-        """Ids of the original reports (wire copy followed back) this claim appears in."""
-        return {a.document.original_report().pk for a in self.appearances.select_related("document")}
 
     def independent_evidence(self, stance: str) -> list["Evidence"]:
         """Evidence of this stance that is independent now; dependent and unknown items never count."""

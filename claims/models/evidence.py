@@ -8,8 +8,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from claims.independence import assess
-from claims.models import lengths
-from claims.models.lengths import at_most
+from claims.models.lengths import NOTE, at_most
 from sources.models import Document, Source
 
 
@@ -47,7 +46,7 @@ class Evidence(models.Model):
         help_text="For a document: whom its supporting content rests on. Its outlet for the outlet's own "
         "reporting, or the source it quotes. Leave empty when the desk has recorded the document's claims.",
     )
-    note = models.TextField(**at_most(lengths.NOTE))
+    note = models.TextField(**at_most(NOTE))
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # The last computed independence, kept for reads that must not recompute it per row (the
     # queue filter, the API): True, False, or NULL while unknown. Verdict rules always

@@ -7,8 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from claims.models import lengths
-from claims.models.lengths import at_most
+from claims.models.lengths import NOTE, at_most
 
 
 class Figure(models.Model):
@@ -58,7 +57,7 @@ class Figure(models.Model):
     period_start = models.DateField(null=True, blank=True, help_text="The period counted, not the date said.")
     period_end = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
-    note = models.TextField(blank=True, **at_most(lengths.NOTE))
+    note = models.TextField(blank=True, **at_most(NOTE))
     supersedes = models.OneToOneField(
         "self",
         null=True,

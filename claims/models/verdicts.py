@@ -5,8 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.models import lengths
-from claims.models.lengths import at_most
+from claims.models.lengths import RATIONALE, at_most
 from claims.models.status import Status
 
 
@@ -33,7 +32,7 @@ class Verdict(models.Model):
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.PROTECT, related_name="verdicts")  # never lose a verdict
     status = models.CharField(max_length=16, choices=Status.choices)
-    rationale = models.TextField(**at_most(lengths.RATIONALE))
+    rationale = models.TextField(**at_most(RATIONALE))
     superseded_by = models.ForeignKey("claims.Claim", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposed_verdicts"

@@ -15,6 +15,7 @@ from claims.models import (
     Evidence,
     Figure,
 )
+from claims.roles import is_assignable
 from claims.services.evidence import (
     evidence_resting_on,
     refresh_independence,
@@ -138,7 +139,7 @@ def update_claim(
 
 def assign_claim(*, claim: Claim, assignee: AbstractBaseUser | None, by: AbstractBaseUser) -> Claim:
     """Give a claim to a reviewer (or take it back, with None)."""
-    if assignee is not None and not (assignee.is_active and assignee.is_staff):
+    if assignee is not None and not is_assignable(assignee):
         raise ValidationError({"assigned_to": "Claims are assigned to active desk members only."})
     with changing():
         locked = locked_claim(claim)

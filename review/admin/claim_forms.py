@@ -17,6 +17,7 @@ from claims.models import (
     Verdict,
     status_choices,
 )
+from claims.roles import ASSIGNABLE
 
 
 class FigureInlineFormSet(forms.BaseInlineFormSet):
@@ -189,7 +190,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(**ASSIGNABLE)
 
 
 class ClaimAdminForm(forms.ModelForm):
