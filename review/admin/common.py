@@ -2,7 +2,7 @@
 counts, status badges, and read-only history pages."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.http import HttpResponseRedirect
@@ -82,7 +82,10 @@ class EstimatedCountPaginator(Paginator):
                 )
                 row = cursor.fetchone()
                 return row[0] if row else None
-            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+            try:
+                sql, params = queryset.order_by().values("pk").query.sql_with_params()
+            except EmptyResultSet:  # a filter that can match nothing (pk__in=[], .none())
+                return 0
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             return int(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
 
