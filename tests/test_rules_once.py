@@ -62,3 +62,25 @@ def test_who_can_be_assigned_is_one_rule(seed, reviewer, django_user_model, monk
         services.assign_claim(claim=Claim.objects.first(), assignee=outsider, by=reviewer)
     monkeypatch.setitem(roles.ASSIGNABLE, "is_staff", False)
     services.assign_claim(claim=Claim.objects.first(), assignee=outsider, by=reviewer)  # the rule moved: so did it
+
+
+def test_read_only_admin_pages_refuse_writes_in_one_base(rf, django_user_model):
+    """The verdict log, the webhook deliveries and the other read-only pages take ReadOnly's
+    refusals rather than spelling them out again; an override there may only grant (the
+    evidence page lets a reviewer remove evidence, through the service)."""
+    from django.contrib import admin
+
+    from claims.models import Verdict
+    from review.admin.common import ReadOnly
+    from webhooks.models import Delivery
+
+    request = rf.get("/admin/")
+    request.user = django_user_model(username="root", is_staff=True, is_superuser=True, is_active=True)
+    refusals = ("has_add_permission", "has_change_permission", "has_delete_permission")
+    for model in (Verdict, Delivery):
+        assert isinstance(admin.site._registry[model], ReadOnly), model
+    for model_admin in admin.site._registry.values():
+        if isinstance(model_admin, ReadOnly):
+            for name in refusals:
+                if name in type(model_admin).__dict__:
+                    assert getattr(model_admin, name)(request) is not False, f"{type(model_admin).__name__}.{name}"

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from review.admin.common import ReadOnly
 from webhooks import services
 from webhooks.models import WANTS, Delivery, DeliveryAttempt, EventType, Subscription
 
@@ -89,22 +90,16 @@ class SubscriptionAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">log</a>', url)
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnly, admin.TabularInline):
     model = DeliveryAttempt
     fields = ["at", "status_code", "error", "duration_ms"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
     """The delivery log: read-only, but for sending a delivery again."""
 
     list_display = [
@@ -153,15 +148,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="payload")
     def sent_payload(self, delivery):
         return format_html("<pre>{}</pre>", json.dumps(delivery.payload, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_replay_permission(self, request):
         return request.user.has_perm("webhooks.change_delivery")

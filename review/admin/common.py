@@ -119,10 +119,11 @@ def claims_with_status(claims) -> str:
     return format_html('<ul class="claims-with-status">{}</ul>', rows) if rows else "None yet."
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """Written through other pages and the services; here to list them and show their history."""
+class ReadOnly:
+    """An admin page (or inline) that lists and shows, and never adds, changes or deletes: what it
+    shows is written elsewhere, through the services. The one place these three are refused."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -130,3 +131,7 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyHistoryAdmin(ReadOnly, SimpleHistoryAdmin):
+    """Written through other pages and the services; here to list them and show their history."""

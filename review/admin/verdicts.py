@@ -2,13 +2,13 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
 from claims.models import (
     Verdict,
     status_choices,
 )
+from review.admin.common import ReadOnlyHistoryAdmin
 
 
 class PublicationFilter(admin.SimpleListFilter):
@@ -38,7 +38,7 @@ class ReviewedStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Verdict)
-class VerdictAdmin(SimpleHistoryAdmin):
+class VerdictAdmin(ReadOnlyHistoryAdmin):
     """The verdict log, and the editors' publication queue. Verdicts are proposed on the claim page."""
 
     list_display = ["claim", "status", "proposed_by", "created_at", "published_by", "published_at"]
@@ -46,15 +46,6 @@ class VerdictAdmin(SimpleHistoryAdmin):
     list_select_related = ["claim", "proposed_by", "published_by"]
     search_fields = ["claim__text", "rationale"]
     actions = ["publish_selected"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_publish_permission(self, request):
         return request.user.has_perm("claims.publish_verdict")
