@@ -1,6 +1,7 @@
 """Webhooks go to public addresses only, a slow receiver cannot hold a send past its deadline,
 and a worker only lets go of its own lease."""
 
+import re
 import socket
 import threading
 import time
@@ -104,7 +105,7 @@ class Listener:
 
     def _answer(self, conn):
         with conn:
-            conn.recv(65536)
+            self._read_request(conn)  # all of it: closing on an unread body would reset the connection
             answer = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-Slow: " + b"x" * 40 + b"\r\n\r\n"
             try:
                 for byte in answer:
@@ -113,6 +114,22 @@ class Listener:
                         time.sleep(self.dribble)
             except OSError:
                 return
+
+    @staticmethod
+    def _read_request(conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1)) if b"ength:" in head else 0
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            body += chunk
 
     def close(self):
         self.sock.close()
