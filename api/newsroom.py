@@ -122,15 +122,10 @@ class NewsroomKeyThrottle(SharedCountThrottle):
         return None
 
 
-class PublicReadThrottle(SharedCountThrottle):
-    """Anonymous reads (PUBLIC_API), per address."""
+class PublicReadThrottle(SharedCountThrottle, throttling.AnonRateThrottle):
+    """Anonymous reads (PUBLIC_API), per address: DRF's key for them, counted in the shared table."""
 
     scope = "public"
-
-    def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
-            return None  # a desk member's session is not throttled as the public
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def address_behind_proxy(request) -> str | None:

@@ -146,6 +146,23 @@ def test_a_key_is_throttled_with_retry_after(api, killed_500, monkeypatch):
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
 
 
+def test_anonymous_reads_are_throttled_per_address_and_a_desk_login_is_not(
+    admin_client, killed_500, settings, monkeypatch
+):
+    from django.test import Client
+
+    from api.newsroom import PublicReadThrottle
+
+    client = Client()  # admin_client is the `client` fixture, logged in
+
+    settings.PUBLIC_API = True
+    monkeypatch.setattr(PublicReadThrottle, "THROTTLE_RATES", {"public": "2/min"})
+    url = f"/api/v1/claims/{killed_500.pk}/"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get(url, REMOTE_ADDR="203.0.113.9").status_code == 200  # another address, its own count
+    assert [admin_client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_throttling_counts_each_key_apart(client, killed_500, monkeypatch):
     monkeypatch.setattr(NewsroomKeyThrottle, "THROTTLE_RATES", {"newsroom_key": "2/min"})
     keys = [NewsroomKey.objects.create_key(name=name)[1] for name in ("A", "B")]
