@@ -119,7 +119,9 @@ class BulkWriter:
         if not rows:
             return
         fields = {f.attname: f for f in model._meta.concrete_fields}
-        missing = [name for name, f in fields.items() if not f.null and name not in columns]
+        missing = [  # a column the database fills by its own default may be left out
+            name for name, f in fields.items() if not f.null and not f.has_db_default() and name not in columns
+        ]
         if missing:  # the schema grew a required column this generator does not fill
             raise RuntimeError(f"{model.__name__}: the generator does not set {', '.join(missing)}")
         table = connection.ops.quote_name(model._meta.db_table)

@@ -10,6 +10,8 @@ from django.db import connections, models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from sources.languages import validate_language_tag
+
 WIKIDATA_QID_PATTERN = r"^Q[1-9][0-9]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -341,7 +343,9 @@ class Document(models.Model):
     byline = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     retrieved_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag, e.g. en, ar.")
+    language = models.CharField(
+        max_length=16, default="en", validators=[validate_language_tag], help_text="BCP 47 tag, e.g. en, ar."
+    )
     text = models.TextField(blank=True, help_text="The text as retrieved; claim offsets point into it.")
     text_sha256 = models.CharField("text SHA-256", max_length=64)  # set by claims.services, read-only in admin
     previous_text_sha256 = models.CharField(

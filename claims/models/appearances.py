@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from claims.models.lengths import EXCERPT, at_most
+from claims.models.lengths import EXCERPT, NOTE, at_most
 from sources.models import Document, Source
 
 
@@ -17,6 +17,17 @@ class Appearance(models.Model):
     excerpt = models.TextField(**at_most(EXCERPT))
     start = models.PositiveIntegerField(null=True, blank=True, help_text="Character offset into the document's text.")
     end = models.PositiveIntegerField(null=True, blank=True)
+    # The report's own hedge ("The figures could not be independently confirmed"): a fact about
+    # the report, distinct from the desk's verdict, with where it stands in the document's text.
+    verification_note = models.TextField(
+        blank=True,
+        db_default="",
+        default="",
+        help_text="What the report itself says about verifying this claim, as it says it.",
+        **at_most(NOTE),
+    )
+    verification_note_start = models.PositiveIntegerField(null=True, blank=True)
+    verification_note_end = models.PositiveIntegerField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -33,6 +44,15 @@ class Appearance(models.Model):
                 fields=["claim", "document", "start"],
                 name="appearance_unique_span",
                 violation_error_message="This claim already appears at that place in the document.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(verification_note_start__isnull=True) & Q(verification_note_end__isnull=True))
+                | (
+                    Q(verification_note_start__isnull=False, verification_note_end__isnull=False)
+                    & Q(verification_note_end__gt=F("verification_note_start"))
+                ),
+                name="appearance_note_offsets_ordered",
+                violation_error_message="Give both offsets of the verification note, with the end after the start.",
             ),
             models.CheckConstraint(
                 condition=~Q(excerpt=""),

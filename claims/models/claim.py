@@ -15,6 +15,7 @@ from claims.models.lengths import CLAIM_TEXT, QUOTE, at_most
 from claims.models.status import NEEDS_SUCCESSOR, UNCONDITIONAL_STATUSES, Status
 from claims.models.verdicts import Verdict
 from claims.roles import ASSIGNABLE
+from sources.languages import validate_language_tag
 from sources.models import Source, SourceAlias
 
 
@@ -104,6 +105,13 @@ class Claim(models.Model):
     )
     said_on = models.DateField(null=True, blank=True, help_text="When the claim was made, where known.")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
+    language = models.CharField(
+        max_length=16,
+        default="en",
+        db_default="en",
+        validators=[validate_language_tag],
+        help_text="BCP 47 tag of the claim's wording, e.g. en, ar, pt-BR.",
+    )
     # Status, successor and version change only through claims.services; the admin shows them
     # read-only. They stay model-editable so the audit history diffs them.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNREVIEWED)
