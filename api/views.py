@@ -3,7 +3,6 @@ the change feed and events with their figures. Thin: reads are querysets, writes
 
 import base64
 import hashlib
-import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -96,22 +95,13 @@ def json_array(texts: list[str]) -> StoredJSON:
     return StoredJSON("[" + ",".join(texts) + "]")
 
 
-CLAIM_ETAG = re.compile(r'^"v([0-9]{1,18})-[0-9a-f]{16}"$', re.ASCII)
-
-
 def expected_version(request) -> int | None:
-    """The claim version named by If-Match, which must be the claim's strong ETag
-    ("v<version>-<digest>") as last read; anything else is a failed precondition (412)."""
+    """The claim version named by If-Match, which must be the claim's strong ETag as last read
+    (a list of tags: the first); anything else is a failed precondition (412)."""
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return None
-    tags = [tag.strip() for tag in header.split(",")]
-    versions = [int(m.group(1)) for m in map(CLAIM_ETAG.match, tags) if m]
-    if not versions:
-        raise DjangoValidationError(
-            {"If-Match": DjangoValidationError("Send the claim's ETag as you last read it.", code="stale")}
-        )
-    return versions[0]
+    return services.parse_version(header.split(",")[0], field="If-Match")
 
 
 def last_modified(response: Response, *moments) -> Response:

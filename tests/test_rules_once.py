@@ -84,3 +84,41 @@ def test_read_only_admin_pages_refuse_writes_in_one_base(rf, django_user_model):
             for name in refusals:
                 if name in type(model_admin).__dict__:
                     assert getattr(model_admin, name)(request) is not False, f"{type(model_admin).__name__}.{name}"
+
+
+def test_the_admin_and_the_api_read_and_check_a_claim_version_through_the_service(
+    admin_client, killed_500, monkeypatch
+):
+    """One parser and one check: wrap them, and both the admin's save and the API's If-Match pass through."""
+    from claims import services
+    from claims.services import writes
+    from tests.conftest import admin_form_data
+
+    parsed, checked = [], []
+    real_parse, real_check = writes.parse_version, writes.refuse_stale
+
+    def parse(value, **kwargs):
+        parsed.append(value)
+        return real_parse(value, **kwargs)
+
+    def check(current, expected, **kwargs):
+        checked.append(expected)
+        return real_check(current, expected, **kwargs)
+
+    monkeypatch.setattr(services, "parse_version", parse)
+    monkeypatch.setattr(services, "refuse_stale", check)
+    monkeypatch.setattr(writes, "refuse_stale", check)
+    url = f"/admin/claims/claim/{killed_500.pk}/change/"
+    saved = admin_client.post(url, admin_form_data(admin_client.get(url), described_as="an Anbar official"))
+    assert saved.status_code == 302
+    etag = admin_client.get(f"/api/v1/claims/{killed_500.pk}/")["ETag"]
+    proposed = admin_client.post(
+        f"/api/v1/claims/{killed_500.pk}/verdicts/",
+        {"status": "unconfirmed", "rationale": "No one else has counted."},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert proposed.status_code == 201
+    assert str(killed_500.version) in parsed and etag in parsed
+    # the admin form before any lock, the service under it; then the API's under its lock
+    assert checked == [killed_500.version, killed_500.version, killed_500.version + 1]

@@ -29,7 +29,7 @@ from claims.services.recording import (
     update_claim,
 )
 from claims.services.verdicts import propose_verdict, publish_verdict
-from claims.services.writes import CLAIM_FIELDS, FIGURE_FIELDS
+from claims.services.writes import CLAIM_FIELDS, FIGURE_FIELDS, parse_version, refuse_stale
 
 __all__ = [
     "CLAIM_FIELDS",
@@ -40,6 +40,7 @@ __all__ = [
     "delete_event",
     "delete_figure",
     "flag_for_review",
+    "parse_version",
     "propose_verdict",
     "publish_verdict",
     "reassess_independence",
@@ -49,6 +50,7 @@ __all__ = [
     "refresh_independence",
     "refresh_independence_around",
     "refuse_long_article",
+    "refuse_stale",
     "remove_appearance",
     "remove_evidence",
     "save_document",

@@ -2,6 +2,7 @@
 version, append to the newsroom change feed, store the claims' renderings before the change
 commits, and refuse text the database cannot hold."""
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,39 @@ def audit(instance, user, reason: str):
     return instance
 
 
+# How a caller names the version it last read: the admin posts the number ("7"), the API sends
+# the claim's ETag back in If-Match ('"v7-<digest>"'; the digest covers what else shows in it).
+_VERSION = re.compile(r'^(?:([0-9]{1,18})|"v([0-9]{1,18})-[0-9a-f]{16}")\Z', re.ASCII)
+
+
+STALE_PAGE = "Send the claim's version (its ETag, in the API) as you last read it."
+
+
+def parse_version(value: str | None, *, field: str = "version") -> int | None:
+    """The claim version in `value` as the admin or the API sends it; None when not sent.
+    Anything unreadable is refused as stale under `field`: it can never match."""
+    if value is None or value == "":
+        return None
+    match = _VERSION.match(str(value).strip())
+    if match is None:
+        raise ValidationError({field: ValidationError(STALE_PAGE, code="stale")})
+    return int(match.group(1) or match.group(2))
+
+
+def refuse_stale(current: int | None, expected: int | None, *, field: str = "version") -> None:
+    """The one version check: the caller's version must be the claim's (None: not checked)."""
+    if expected is not None and current != expected:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"Someone else changed this claim while you were editing it. Nothing was saved (it is "
+                    f"now version {current}, you had {expected}): reload it to see their change, then try again.",
+                    code="stale",
+                )
+            }
+        )
+
+
 def locked_claim(claim: Claim, expected_version: int | None = None, *, and_citing: bool = False) -> Claim:
     """Lock the claim for the caller's transaction, and with `and_citing` the claims whose
     evidence cites it: an edit that rejudges that evidence raises them too. Taking them now,
@@ -95,16 +129,7 @@ def locked_claim(claim: Claim, expected_version: int | None = None, *, and_citin
     locked = Claim.objects.select_for_update(of=("self",)).select_related("speaker").filter(pk=claim.pk).first()
     if locked is None:  # deleted by someone else since the caller read it
         raise ValidationError("Someone else deleted this claim meanwhile.", code="deleted")
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError(
-            {
-                "version": ValidationError(
-                    f"Someone else changed this claim (now version {locked.version}, you had {expected_version}). "
-                    "Reload it and try again.",
-                    code="stale",
-                )
-            }
-        )
+    refuse_stale(locked.version, expected_version)
     return locked
 
 

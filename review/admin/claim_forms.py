@@ -4,9 +4,10 @@ queue's bulk actions."""
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import OuterRef, Subquery
 
+from claims import services
 from claims.models import (
     NEEDS_SUCCESSOR,
     VERDICT_STATUSES,
@@ -149,7 +150,10 @@ class VerdictProposalForm(forms.Form):
         required=False,
         help_text="For superseded: the later claim from the same speaker.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_version(self):
+        return services.parse_version(self.cleaned_data["version"])
 
     def __init__(self, *args, claim: Claim, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,7 +198,7 @@ class AssignForm(forms.Form):
 
 
 class ClaimAdminForm(forms.ModelForm):
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Claim
@@ -205,15 +209,12 @@ class ClaimAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
 
+    def clean_expected_version(self):
+        return services.parse_version(self.cleaned_data.get("expected_version"))
+
     def clean(self):
         cleaned = super().clean()
-        seen = cleaned.get("expected_version")
-        if self.instance.pk and seen is not None:
+        if self.instance.pk:  # refused here, before any lock, as the service refuses it under one
             current = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if current != seen:
-                raise ValidationError(
-                    "Someone else changed this claim while you were editing it. Your changes were not saved: "
-                    "reload the page to see theirs, then edit again.",
-                    code="stale",
-                )
+            services.refuse_stale(current, cleaned.get("expected_version"), field=NON_FIELD_ERRORS)
         return cleaned

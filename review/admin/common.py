@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims import services
 from claims.models import (
     Status,
 )
@@ -102,11 +103,8 @@ def status_badge(status: str):
 
 
 def posted_version(request) -> int | None:
-    """The claim version a posted claim page was rendered with; an unreadable one never matches."""
-    seen = request.POST.get("expected_version", "")
-    if not seen:
-        return None
-    return int(seen) if seen.isascii() and seen.isdigit() and len(seen) <= 18 else -1
+    """The claim version a posted claim page was rendered with (refused as stale if unreadable)."""
+    return services.parse_version(request.POST.get("expected_version"))
 
 
 def claims_with_status(claims) -> str:
