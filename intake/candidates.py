@@ -53,15 +53,22 @@ def figure_fields(found: dict) -> dict:
 
 
 def figures_of(candidate) -> list[dict]:
-    """The candidate's figures as Figure fields, refusing any a reviewer's edit left unreadable."""
+    """The candidate's figures as Figure fields, each checked by the Figure model's own rules;
+    a figure a reviewer's edit left unreadable or impossible is refused, numbered from 1."""
     figures = []
     for number, found in enumerate(candidate.figures or [], start=1):
         try:
-            figures.append(figure_fields({"text": "", "population": "", "vague_text": "", **found}))
+            if not isinstance(found, dict):
+                raise TypeError("not an object")
+            fields = figure_fields({"text": "", "population": "", "vague_text": "", **found})
+            Figure(**fields).full_clean(exclude=["claim", "supersedes"])
+        except ValidationError as refusal:
+            raise ValidationError({"figures": f"Figure {number}: {' '.join(refusal.messages)}"}) from refusal
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise ValidationError(
                 {"figures": f"Figure {number} needs metric, qualifier, low and high ({exc!r} is wrong)."}
             ) from exc
+        figures.append(fields)
     return figures
 
 

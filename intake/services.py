@@ -107,15 +107,45 @@ def _candidate(document: Document, found: dict) -> Candidate:
     return candidate
 
 
+# What a reviewer may change on a candidate before accepting it; the rest is the extractor's record.
+EDITABLE = ("text", "quote", "speaker_name", "speaker_source", "said_on", "figures")
+
+
+def _pending(candidate: Candidate) -> Candidate:
+    """The candidate locked for the caller's transaction; refused unless it still waits for review."""
+    locked = Candidate.objects.select_for_update().select_related("document").get(pk=candidate.pk)
+    if not locked.is_pending:
+        raise ValidationError(f"This candidate was already {locked.get_state_display()}.", code="reviewed")
+    return locked
+
+
+def _apply(candidate: Candidate, edits: dict) -> None:
+    """Apply a reviewer's edits, refusing a field that is not theirs to edit or a figure the
+    Figure model would refuse."""
+    unknown = sorted(set(edits) - set(EDITABLE))
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "A candidate's reviewer cannot change this."))
+    for field, value in edits.items():
+        setattr(candidate, field, value)
+    intake.figures_of(candidate)
+    candidate.full_clean(exclude=["match_claim", "claim", "reviewed_by"])
+
+
+def edit_candidate(*, candidate: Candidate, user, **edits) -> Candidate:
+    """Save a reviewer's edits to a pending candidate (the admin's candidate page)."""
+    with transaction.atomic():
+        candidate = _pending(candidate)
+        _apply(candidate, edits)
+        audit(candidate, user, "edited").save()
+    return candidate
+
+
 def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, as_new: bool = False) -> Claim:
     """Accept a candidate: a new appearance of the known claim it repeats, or a new claim
     (unreviewed, machine-suggested) with its figures, appearance and, if needed, its speaker."""
     with transaction.atomic():
-        candidate = Candidate.objects.select_for_update().select_related("document").get(pk=candidate.pk)
-        if candidate.state != Candidate.State.PENDING:
-            raise ValidationError(f"This candidate was already {candidate.get_state_display()}.", code="reviewed")
-        for field, value in (edits or {}).items():
-            setattr(candidate, field, value)
+        candidate = _pending(candidate)
+        _apply(candidate, edits or {})
         appearance = {
             "document": candidate.document,
             "excerpt": candidate.document.text[candidate.start : candidate.end],
@@ -179,9 +209,7 @@ def kind_of_new_speaker(name: str) -> str:
 
 def reject_candidate(*, candidate: Candidate, user) -> Candidate:
     with transaction.atomic():
-        candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
-        if candidate.state != Candidate.State.PENDING:
-            raise ValidationError(f"This candidate was already {candidate.get_state_display()}.", code="reviewed")
+        candidate = _pending(candidate)
         candidate.state, candidate.reviewed_by, candidate.reviewed_at = Candidate.State.REJECTED, user, timezone.now()
         audit(candidate, user, "rejected").save()
     return candidate

@@ -78,9 +78,12 @@ def admin_form_data(response, **changes) -> dict:
     """The POST data an admin change page would send back unchanged, with `changes` applied."""
     data = {}
     form = response.context["adminform"].form
+    from django.forms.formsets import BaseFormSet
+
     forms = [form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
+    formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    formsets += [value for value in vars(form).values() if isinstance(value, BaseFormSet)]  # a form's own
+    for formset in formsets:
         forms += [formset.management_form, *formset.forms]
     for each in forms:
         for field in each:
@@ -127,6 +130,18 @@ def key_acting_for(user, name: str) -> str:
 
     _, key = NewsroomKey.objects.create_key(name=name, acts_as=user)
     return f"Api-Key {key}"
+
+
+@pytest.fixture
+def desk_reviewer(client, db):
+    """A reviewer of the desk ("Reviewer" group only), logged in on `client`."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user("rita", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reviewer"))
+    client.force_login(user)
+    return user
 
 
 @pytest.fixture

@@ -2,10 +2,6 @@
 
 import re
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-
 from claims import services
 from claims.models import Claim, Verdict
 from sources.models import Affiliation
@@ -14,14 +10,6 @@ from tests.conftest import admin_form_data, decide, seed_claim, source, support
 
 def page_text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
-
-
-@pytest.fixture
-def desk_reviewer(client, db):
-    user = get_user_model().objects.create_user("rita", is_staff=True)
-    user.groups.add(Group.objects.get(name="Reviewer"))
-    client.force_login(user)
-    return user
 
 
 def test_an_affiliation_that_would_undo_a_published_confirmation_is_refused(

@@ -76,3 +76,8 @@ class Candidate(models.Model):
 
     def __str__(self):
         return f"{self.speaker_name}: {self.text[:60]}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for review: the only state in which a reviewer may edit, accept or reject it."""
+        return self.state == self.State.PENDING
