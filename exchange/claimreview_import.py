@@ -17,6 +17,7 @@ from claims.models import (
 from claims.services.documents import record_document
 from claims.services.evidence import add_evidence
 from claims.services.recording import record_claim
+from claims.services.sources import save_source
 from claims.services.verdicts import propose_verdict
 from intake.services import kind_of_new_speaker
 from sources.models import Document, Source
@@ -134,7 +135,7 @@ def import_claim_reviews(*, reviews: list[dict], user) -> dict:
 
 
 def _import_review(review: dict, user, report: dict) -> None:
-    speaker = _source_named(review["claimant"] or "unknown claimant", default_kind=Source.Kind.UNNAMED)
+    speaker = _source_named(review["claimant"] or "unknown claimant", default_kind=Source.Kind.UNNAMED, user=user)
     claim = Claim.objects.filter(speaker=speaker, text=review["text"]).first()
     if claim is None and review["text"].endswith(("…", "...")):
         # ClaimReview shortens claimReviewed (under 75 characters for Google): match the start.
@@ -143,10 +144,12 @@ def _import_review(review: dict, user, report: dict) -> None:
         claim = record_claim(speaker=speaker, text=review["text"], said_on=review["claim_date"], user=user)
         report["claims"] += 1
     publisher = _source_named(
-        review["publisher"] or review["site"] or "unknown publisher", default_kind=Source.Kind.OUTLET
+        review["publisher"] or review["site"] or "unknown publisher", default_kind=Source.Kind.OUTLET, user=user
     )
     if publisher.kind != Source.Kind.OUTLET:
-        publisher = Source.objects.get_or_create(kind=Source.Kind.OUTLET, name=publisher.name)[0]
+        publisher = Source.objects.filter(kind=Source.Kind.OUTLET, name=publisher.name).first() or save_source(
+            source=Source(kind=Source.Kind.OUTLET, name=publisher.name), user=user, reason="ClaimReview import"
+        )
     document = Document.objects.for_url(review["url"]).first() or record_document(
         url=review["url"],
         outlet=publisher,
@@ -184,15 +187,12 @@ def _import_review(review: dict, user, report: dict) -> None:
         report["refused"].append(f"“{claim}”: {' '.join(exc.messages)}")
 
 
-def _source_named(name: str, default_kind: str) -> Source:
+def _source_named(name: str, default_kind: str, user) -> Source:
     found = Source.objects.matching(name).first()
     if found is not None:
         return found
     kind = kind_of_new_speaker(name) if default_kind == Source.Kind.UNNAMED else default_kind
-    source = Source(kind=kind, name=name[:200])
-    source.full_clean()
-    source.save()
-    return source
+    return save_source(source=Source(kind=kind, name=name[:200]), user=user, reason="ClaimReview import")
 
 
 def _midnight(day: date | None):

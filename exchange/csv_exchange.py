@@ -114,9 +114,7 @@ def _import_row(row: dict, user) -> bool:
         raise ValidationError({"speaker_kind": f"must be one of {', '.join(Source.Kind.values)}"})
     speaker = Source.objects.matching(cell("speaker")).first()
     if speaker is None:
-        speaker = Source(kind=kind, name=cell("speaker"))
-        speaker.full_clean()
-        speaker.save()
+        speaker = services.save_source(source=Source(kind=kind, name=cell("speaker")), user=user, reason="CSV import")
     if Claim.objects.filter(speaker=speaker, text=cell("text")).exists():
         return False
     event = None

@@ -13,6 +13,7 @@ from claims.models import (
 )
 from claims.services.documents import record_document, save_document
 from claims.services.recording import record_appearance, record_claim
+from claims.services.sources import save_source
 from claims.services.writes import (
     audit,
 )
@@ -172,7 +173,7 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
                 record_appearance(claim=claim, user=user, **appearance)
             candidate.state = Candidate.State.MERGED
         else:
-            speaker = candidate.speaker_source or _proposed_source(candidate)
+            speaker = candidate.speaker_source or _proposed_source(candidate, user)
             claim = record_claim(
                 speaker=speaker,
                 text=candidate.text,
@@ -191,12 +192,10 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
     return claim
 
 
-def _proposed_source(candidate: Candidate) -> Source:
+def _proposed_source(candidate: Candidate, user) -> Source:
     """The speaker the reviewer accepts along with the claim."""
     source = Source(kind=kind_of_new_speaker(candidate.speaker_name), name=candidate.speaker_name[:200])
-    source.full_clean()
-    source.save()
-    return source
+    return save_source(source=source, user=user, reason="speaker of an accepted candidate")
 
 
 def kind_of_new_speaker(name: str) -> str:

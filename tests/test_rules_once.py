@@ -122,3 +122,38 @@ def test_the_admin_and_the_api_read_and_check_a_claim_version_through_the_servic
     assert str(killed_500.version) in parsed and etag in parsed
     # the admin form before any lock, the service under it; then the API's under its lock
     assert checked == [killed_500.version, killed_500.version, killed_500.version + 1]
+
+
+def test_sources_and_affiliations_are_written_through_the_sources_service_only():
+    """Every writer of a source or an affiliation re-judges independence by calling
+    claims.services.sources; none saves one itself or re-judges on its own."""
+    writes = re.compile(
+        r"refresh_independence_around\(|(?:Source|Affiliation)\.objects\.(?:create|get_or_create|update_or_create)\("
+        r"|^\s*(?:source|speaker|affiliation|publisher)\.save\("
+    )
+    places = [*python_files(), *(ROOT / "claims/management").rglob("*.py")]
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in places if "claims/services" not in str(path)
+             for n, line in enumerate(path.read_text().splitlines(), 1) if writes.search(line)]  # fmt: skip
+    assert found == [], "save sources and affiliations with claims.services.save_source / save_affiliation"
+
+
+def test_an_affiliation_added_on_a_persons_page_rejudges_their_evidence(
+    admin_client, reviewer, killed_500, hospital_director
+):
+    from tests.conftest import admin_form_data, source, support
+
+    evidence = support(killed_500, reviewer, source=hospital_director)
+    assert evidence.independent is True
+    url = f"/admin/sources/source/{hospital_director.pk}/change/"
+    page = admin_client.get(url)
+    form = page.context["inline_admin_formsets"][1].formset
+    row = f"{form.prefix}-{form.total_form_count() - 1}"
+    response = admin_client.post(
+        url,
+        admin_form_data(
+            page, **{f"{row}-organization": source("Anbar provincial government").pk, f"{row}-role": "adviser"}
+        ),
+    )
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.independent, evidence.independence_code) == (False, "same_organization")

@@ -28,6 +28,7 @@ from claims.services.recording import (
     save_figure,
     update_claim,
 )
+from claims.services.sources import delete_affiliation, save_affiliation, save_source
 from claims.services.verdicts import propose_verdict, publish_verdict
 from claims.services.writes import CLAIM_FIELDS, FIGURE_FIELDS, parse_version, refuse_stale
 
@@ -36,6 +37,7 @@ __all__ = [
     "FIGURE_FIELDS",
     "add_evidence",
     "assign_claim",
+    "delete_affiliation",
     "delete_claim",
     "delete_event",
     "delete_figure",
@@ -53,7 +55,9 @@ __all__ = [
     "refuse_stale",
     "remove_appearance",
     "remove_evidence",
+    "save_affiliation",
     "save_document",
     "save_figure",
+    "save_source",
     "update_claim",
 ]

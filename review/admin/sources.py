@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -39,12 +40,14 @@ class ImportArticleForm(forms.Form):
             self.add_error("outlet", "Choose the outlet, or name a new one.")
         return cleaned
 
-    def outlet_source(self) -> Source:
+    def outlet_source(self, user) -> Source:
         if self.cleaned_data.get("outlet"):
             return self.cleaned_data["outlet"]
         name = self.cleaned_data["new_outlet"].strip()
         found = Source.objects.matching(name).filter(kind=Source.Kind.OUTLET).first()
-        return found or Source.objects.create(kind=Source.Kind.OUTLET, name=name)
+        return found or services.save_source(
+            source=Source(kind=Source.Kind.OUTLET, name=name), user=user, reason="outlet of an imported article"
+        )
 
     def clean_text(self):
         text = self.cleaned_data["text"]
@@ -124,12 +127,17 @@ class SourceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             return [SourceAliasInline]  # organizations have members, shown as the people's affiliations
         return self.inlines
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The tree or the affiliations may have moved: evidence judged against them is judged again,
-        # in the former tree as well as the new one.
-        former_parent = form.initial.get("parent")
-        services.refresh_independence_around(sources=Source.objects.filter(pk__in={form.instance.pk, former_parent}))
+    def save_model(self, request, obj, form, change):
+        services.save_source(source=obj, user=request.user, reason="edited in admin" if change else "added in admin")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Affiliation:
+            return super().save_formset(request, form, formset, change)
+        for affiliation in formset.save(commit=False):
+            services.save_affiliation(affiliation=affiliation, user=request.user, reason="edited in admin")
+        for affiliation in formset.deleted_objects:
+            services.delete_affiliation(affiliation=affiliation, user=request.user)
+        return None
 
     @admin.display(description="Organization tree")
     def organization_tree(self, obj):
@@ -155,16 +163,10 @@ class AffiliationAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["person", "organization"]
 
     def save_model(self, request, obj, form, change):
-        former = Affiliation.objects.filter(pk=obj.pk).values_list("person", "organization").first() if change else ()
-        super().save_model(request, obj, form, change)
-        services.refresh_independence_around(
-            sources=Source.objects.filter(pk__in={obj.person_id, obj.organization_id, *former})
-        )
+        services.save_affiliation(affiliation=obj, user=request.user, reason="edited in admin")
 
     def delete_model(self, request, obj):
-        people = [obj.person, obj.organization]
-        super().delete_model(request, obj)
-        services.refresh_independence_around(sources=people)
+        services.delete_affiliation(affiliation=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         for affiliation in queryset.select_related("person", "organization"):
@@ -220,10 +222,12 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                document, outcome, candidates = intake_services.import_article(
-                    url=data["url"], outlet=form.outlet_source(), title=data["title"], text=data["text"],
-                    published_at=data["published_at"], byline=data["byline"], user=request.user,
-                )  # fmt: skip
+                with transaction.atomic():  # a new outlet is kept only with its article
+                    document, outcome, candidates = intake_services.import_article(
+                        url=data["url"], outlet=form.outlet_source(request.user), title=data["title"],
+                        text=data["text"], published_at=data["published_at"], byline=data["byline"],
+                        user=request.user,
+                    )  # fmt: skip
             except ValidationError as refusal:
                 for field, errors in refusal.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)

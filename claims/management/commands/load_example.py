@@ -102,15 +102,25 @@ class Command(BaseCommand):
 
     def _sources(self) -> dict[str, Source]:
         def source(kind, name):
-            found, _ = Source.objects.get_or_create(kind=kind, name=name, defaults={"description": FICTION})
-            return found
+            found = Source.objects.filter(kind=kind, name=name).first()
+            return found or services.save_source(
+                source=Source(kind=kind, name=name, description=FICTION), user=None, reason="worked example"
+            )
+
+        def affiliation(person, organization, role):
+            if not Affiliation.objects.filter(person=person, organization=organization).exists():
+                services.save_affiliation(
+                    affiliation=Affiliation(person=person, organization=organization, role=role),
+                    user=None,
+                    reason="worked example",
+                )
 
         province = source("organization", "Example Province government")
         hospital = source("organization", "Example City Hospital")
         governor = source("person", "Lena Example")
         doctor = source("person", "Amal Example")
-        Affiliation.objects.get_or_create(person=governor, organization=province, defaults={"role": "governor"})
-        Affiliation.objects.get_or_create(person=doctor, organization=hospital, defaults={"role": "director"})
+        affiliation(governor, province, "governor")
+        affiliation(doctor, hospital, "director")
         return {"gazette": source("outlet", "The Example Gazette"), "governor": governor, "doctor": doctor}
 
     def _figure_claim(self, speaker, event, document, said_on, text, excerpt, number, user, **figure) -> Claim:

@@ -42,8 +42,7 @@ class Command(BaseCommand):
                     wikidata_qid=row.get("wikidata_qid", ""),
                     parent=sources[row["parent"]] if "parent" in row else None,
                 )
-                source.full_clean()
-                source.save()
+                services.save_source(source=source, user=None, reason="loaded from the seed")
                 created += 1
             for alias in row.get("aliases", []):
                 if not source.aliases.filter(name=alias).exists():
@@ -65,8 +64,7 @@ class Command(BaseCommand):
                 start_date=_date(row.get("start_date")),
                 end_date=_date(row.get("end_date")),
             )
-            affiliation.full_clean()
-            affiliation.save()
+            services.save_affiliation(affiliation=affiliation, user=None, reason="loaded from the seed")
             created += 1
         self._report("Affiliations", created, len(rows))
 

@@ -3,8 +3,10 @@ from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
+from claims import services
 from intake import services as intake_services
 from sources.models import Source
 
@@ -28,15 +30,18 @@ class Command(BaseCommand):
             published_at = _when(published) if published else None
         except ValueError as exc:
             raise CommandError(f"--published: {exc}") from exc
-        source = Source.objects.matching(outlet).filter(kind=Source.Kind.OUTLET).first()
-        if source is None:
-            source = Source.objects.create(kind=Source.Kind.OUTLET, name=outlet)
-            self.stdout.write(f"New outlet: {source.name}")
         try:
-            document, outcome, candidates = intake_services.import_article(
-                url=url, outlet=source, title=title, text=text, user=None,
-                published_at=published_at, byline=byline, language=language,
-            )  # fmt: skip
+            with transaction.atomic():  # a new outlet is kept only with its article
+                source = Source.objects.matching(outlet).filter(kind=Source.Kind.OUTLET).first()
+                if source is None:
+                    source = services.save_source(
+                        source=Source(kind=Source.Kind.OUTLET, name=outlet), user=None, reason="import_article"
+                    )
+                    self.stdout.write(f"New outlet: {source.name}")
+                document, outcome, candidates = intake_services.import_article(
+                    url=url, outlet=source, title=title, text=text, user=None,
+                    published_at=published_at, byline=byline, language=language,
+                )  # fmt: skip
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         self.stdout.write(f"Document {document.pk} ({document.url}): {outcome}; sha256 {document.text_sha256}")
