@@ -108,7 +108,7 @@ def representation(claim: Claim) -> dict:
             "definition": status.definition,
             "as_of": iso_datetime(latest.published_at) if latest else None,
             "rationale": latest.rationale if latest else None,
-            "independently_confirmed": status == Status.CONFIRMED,
+            "independently_confirmed": claim.independently_confirmed,
         },
         "speaker": speaker,
         "described_as": claim.described_as,
@@ -118,8 +118,8 @@ def representation(claim: Claim) -> dict:
         "figures": [figure_representation(figure) for figure in claim.figures.all()],
         "appearances": [_appearance(appearance) for appearance in appearances],
         "evidence": {
-            "supporting_independent": _independent(evidence, Evidence.Stance.SUPPORTS),
-            "contradicting_independent": _independent(evidence, Evidence.Stance.CONTRADICTS),
+            "supporting_independent": claim.independent_count(Evidence.Stance.SUPPORTS),
+            "contradicting_independent": claim.independent_count(Evidence.Stance.CONTRADICTS),
             "items": [evidence_representation(item) for item in evidence],
         },
         "verdicts": [_verdict(verdict) for verdict in published],
@@ -285,10 +285,6 @@ def _speaker(claim: Claim) -> dict:
         "role": affiliation.role if affiliation else None,
         "organization": {"id": organization.pk, "name": organization.name} if organization else None,
     }
-
-
-def _independent(evidence: list[Evidence], stance: str) -> int:
-    return sum(1 for item in evidence if item.stance == stance and item.independent)
 
 
 def _appearance(appearance: Appearance) -> dict:

@@ -66,6 +66,14 @@ def hospital_director(db) -> Source:
     return director
 
 
+def first_appearance(claim: Claim):
+    """The claim's earliest appearance (by its document's publication), with the document."""
+    from django.db.models import F
+
+    order = F("document__published_at").asc(nulls_last=True)
+    return claim.appearances.select_related("document").order_by(order, "pk").first()
+
+
 def support(claim: Claim, user, **basis):
     return services.add_evidence(claim=claim, stance="supports", note="Says the same.", added_by=user, **basis)
 

@@ -11,7 +11,7 @@ from claims.models import Claim, Verdict
 from claims.roles import DESK_GROUPS
 from review.admin.common import EstimatedCountPaginator
 from sources.models import Source
-from tests.conftest import seed_claim, source, support
+from tests.conftest import first_appearance, seed_claim, source, support
 
 
 @pytest.fixture
@@ -250,7 +250,7 @@ def test_the_queue_shows_role_at_the_time_outlet_and_figures(admin_client, seed)
 def test_the_queue_runs_the_same_queries_for_more_rows(admin_client, seed, reviewer, django_assert_max_num_queries):
     with CaptureQueriesContext(connection) as twelve:
         admin_client.get("/admin/claims/claim/")
-    document = seed_claim("As many as").first_appearance().document
+    document = first_appearance(seed_claim("As many as")).document
     organization = Source.objects.create(kind="organization", name="Ministry of Numbers")
     for n in range(20):
         speaker = Source.objects.create(kind="person", name=f"Speaker {n}")
@@ -366,7 +366,7 @@ def test_the_source_page_lists_claims_with_statuses_and_the_tree(admin_client, s
 
 
 def test_the_document_page_lists_its_claims_and_shows_the_hash(admin_client, killed_500):
-    document = killed_500.first_appearance().document
+    document = first_appearance(killed_500).document
     text = page_text(admin_client.get(f"/admin/sources/document/{document.pk}/change/"))
     assert document.text_sha256 in text
     assert text.count('class="status-badge"') == 12

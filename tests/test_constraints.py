@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from claims import services
 from claims.models import Claim, Evidence, Figure, Verdict
 from sources.models import Affiliation, Source
-from tests.conftest import source
+from tests.conftest import first_appearance, source
 
 BAD_FIGURES = [
     ({"qualifier": "range", "low": 15, "high": 10}, "figure_low_not_above_high"),
@@ -114,7 +114,7 @@ def test_evidence_has_exactly_one_basis(killed_500, reviewer, hospital_director)
             note="Both.",
             added_by=reviewer,
             source=hospital_director,
-            document=killed_500.first_appearance().document,
+            document=first_appearance(killed_500).document,
         )
     with pytest.raises(IntegrityError, match="evidence_has_exactly_one_basis"), transaction.atomic():
         Evidence.objects.create(claim=killed_500, stance="supports", note="Nothing.")
@@ -175,6 +175,6 @@ def test_an_organization_cannot_be_part_of_itself_even_through_others(seed):
 
 @pytest.mark.parametrize(("start", "end"), [(5, None), (None, 5), (10, 10), (10, 3)])
 def test_appearance_offsets_come_in_order_and_in_pairs(killed_500, start, end):
-    appearance = killed_500.first_appearance()
+    appearance = first_appearance(killed_500)
     with pytest.raises(IntegrityError, match="appearance_offsets_ordered"), transaction.atomic():
         type(appearance).objects.filter(pk=appearance.pk).update(start=start, end=end)

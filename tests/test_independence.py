@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from claims import services
 from claims.models import Claim, Figure
 from sources.models import Affiliation, Source
-from tests.conftest import decide, seed_claim, source, support
+from tests.conftest import decide, first_appearance, seed_claim, source, support
 
 
 def test_karhout_supporting_a_haimour_figure_is_not_independent(killed_500, reviewer):
@@ -37,7 +37,7 @@ def test_a_claim_that_reached_us_through_the_speaker_is_circular(killed_500, rev
         user=reviewer,
         appearances=[
             {
-                "document": killed_500.first_appearance().document,
+                "document": first_appearance(killed_500).document,
                 "excerpt": "at least 500 people",
                 "relayed_by": [source("Muhannad Haimour")],
             }
@@ -54,7 +54,7 @@ def test_the_speaker_cannot_confirm_itself(killed_500, reviewer):
 
 
 def test_wire_copy_of_the_same_report_counts_once(killed_500, reviewer):
-    original = killed_500.first_appearance().document
+    original = first_appearance(killed_500).document
     other_outlet = Source.objects.create(kind="outlet", name="Daily Republisher")
     copy = services.record_document(
         url="https://republisher.example/world/ramadi",
@@ -69,7 +69,7 @@ def test_wire_copy_of_the_same_report_counts_once(killed_500, reviewer):
 
 
 def test_identical_text_elsewhere_is_the_same_report_even_unlinked(killed_500, reviewer):
-    original = killed_500.first_appearance().document
+    original = first_appearance(killed_500).document
     copy = services.record_document(
         url="https://mirror.example/ramadi",
         outlet=Source.objects.create(kind="outlet", name="Mirror Daily"),
@@ -136,7 +136,7 @@ def test_an_affiliation_added_in_the_admin_rejudges_stored_independence(
 def test_a_new_relay_chain_rejudges_the_evidence_it_touches(displaced_114000, reviewer, hospital_director):
     evidence = support(displaced_114000, reviewer, source=hospital_director)
     assert evidence.independent is True
-    document = displaced_114000.first_appearance().document
+    document = first_appearance(displaced_114000).document
     services.record_appearance(
         claim=displaced_114000, document=document, excerpt="at the height of the violence",
         relayed_by=[hospital_director], user=reviewer,
@@ -246,7 +246,7 @@ def test_unnamed_officials_placed_in_the_speakers_tree_are_dependent(killed_500,
 
 
 def test_the_claims_own_report_cannot_confirm_it(killed_500, reviewer):
-    report = killed_500.first_appearance().document
+    report = first_appearance(killed_500).document
     evidence = support(killed_500, reviewer, document=report, attributed_to=report.outlet)
     assert evidence.independence_code == "same_report"
     assert "it is the claim's own report" in evidence.independence_reason
@@ -300,7 +300,7 @@ def test_reassessing_lists_a_confirmation_that_no_longer_stands_without_changing
     killed_500.refresh_from_db()
     assert killed_500.status == "confirmed"
     assert killed_500.review_reason.startswith("Published confirmed no longer stands: Cannot confirm")
-    assert killed_500 in Claim.objects.awaiting_review()
+    assert killed_500 in Claim.objects.flagged_for_review()
     assert f"claim {killed_500.pk} (confirmed)" in out.getvalue()
     assert "1 published verdict(s) no longer stand" in out.getvalue()
 

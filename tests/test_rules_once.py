@@ -157,3 +157,15 @@ def test_an_affiliation_added_on_a_persons_page_rejudges_their_evidence(
     assert response.status_code == 302
     evidence.refresh_from_db()
     assert (evidence.independent, evidence.independence_code) == (False, "same_organization")
+
+
+def test_the_rendering_reads_independence_from_the_claim(killed_500, monkeypatch):
+    """What newsrooms read of independence is the domain's answer, not the rendering's own."""
+    from claims import rendering
+    from claims.models import Claim
+
+    monkeypatch.setattr(Claim, "independent_count", lambda self, stance: {"supports": 7, "contradicts": 3}[stance])
+    monkeypatch.setattr(Claim, "independently_confirmed", property(lambda self: True))
+    body = rendering.representation(rendering.claims_for_rendering().get(pk=killed_500.pk))
+    assert body["status"]["independently_confirmed"] is True
+    assert (body["evidence"]["supporting_independent"], body["evidence"]["contradicting_independent"]) == (7, 3)

@@ -70,10 +70,6 @@ class ClaimQuerySet(models.QuerySet):
             models.Exists(Appearance.objects.filter(claim=models.OuterRef("pk"), document__outlet_id=outlet_id))
         )
 
-    def awaiting_review(self):
-        """Claims never reviewed, and reviewed ones whose published verdict no longer stands."""
-        return self.filter(Q(status=Status.UNREVIEWED) | ~Q(review_reason=""))
-
     def flagged_for_review(self):
         return self.exclude(review_reason="")
 
@@ -213,16 +209,19 @@ class Claim(models.Model):
         latest = self.verdicts.order_by("-pk").first()
         return latest if latest is not None and not latest.is_published else None
 
-    def first_appearance(self) -> "Appearance | None":
-        return (
-            self.appearances.select_related("document")
-            .order_by(F("document__published_at").asc(nulls_last=True), "pk")
-            .first()
-        )
-
     def independent_evidence(self, stance: str) -> list["Evidence"]:
         """Evidence of this stance that is independent now; dependent and unknown items never count."""
         return [e for e in self.evidence.filter(stance=stance) if e.independence.independent is True]
+
+    @property
+    def independently_confirmed(self) -> bool:
+        """Confirmed is the one status that rests on independent support (ensure_status_justified)."""
+        return self.status == Status.CONFIRMED
+
+    def independent_count(self, stance: str) -> int:
+        """Evidence items of this stance judged independent when last computed (the stored flag, as
+        newsrooms see it); reads the prefetched evidence when there is one."""
+        return sum(1 for item in self.evidence.all() if item.stance == stance and item.independent is True)
 
     def has_independent_support(self) -> bool:
         return bool(self.independent_evidence(Evidence.Stance.SUPPORTS))
