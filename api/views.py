@@ -111,6 +111,16 @@ def last_modified(response: Response, *moments) -> Response:
     return response
 
 
+def requested_page_size(request, *, default: int, maximum: int, param: str = "page_size") -> int:
+    """The page size asked for, from 1 to `maximum` (`default` when not asked); else a 400."""
+    raw = request.query_params.get(param)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError({param: [f"A whole number from 1 to {maximum}."]})
+    return int(raw)
+
+
 class OpaqueCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -123,9 +133,9 @@ class OpaqueCursorPagination(CursorPagination):
             raise ValidationError({"cursor": ["Invalid cursor."]}) from exc
 
     def paginate_queryset(self, queryset, request, view=None):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is not None and (not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size):
-            raise ValidationError({"page_size": [f"A whole number from 1 to {self.max_page_size}."]})
+        requested_page_size(
+            request, default=self.page_size, maximum=self.max_page_size, param=self.page_size_query_param
+        )
         try:
             return super().paginate_queryset(queryset, request, view)
         except (ValueError, TypeError, OverflowError, DjangoValidationError) as exc:
@@ -432,12 +442,7 @@ class ChangesView(VaryOnCaller, APIView):
     )
     def get(self, request):
         after = self._decode(request.query_params.get("cursor"))
-        try:
-            size = int(request.query_params.get("page_size", 100))
-        except ValueError:
-            raise ValidationError({"page_size": ["A whole number, up to 500."]}) from None
-        if not 1 <= size <= self.MAX_PAGE:
-            raise ValidationError({"page_size": ["A whole number, up to 500."]})
+        size = requested_page_size(request, default=100, maximum=self.MAX_PAGE)
         columns = ("seq", "claim_id", "kind", "status", "at")
         changes = list(ClaimChange.objects.filter(seq__gt=after).order_by("seq").values_list(*columns)[: size + 1])
         page, has_more = changes[:size], len(changes) > size

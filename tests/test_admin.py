@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from claims import services
 from claims.models import Claim, Evidence
-from tests.conftest import admin_form_data, seed_claim, source
+from tests.conftest import admin_form_data, first_appearance, seed_claim, source
 
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
@@ -116,7 +116,7 @@ def test_evidence_added_on_the_claim_page_is_recorded_by_the_service(admin_clien
 
 def test_admin_records_an_appearance_with_its_relay_chain(admin_client, seed, reviewer):
     claim = services.record_claim(speaker=source("United Nations"), text="UN: 114,000 displaced.", user=reviewer)
-    document = seed_claim("As many as 114,000").first_appearance().document
+    document = first_appearance(seed_claim("As many as 114,000")).document
     response = admin_client.post(
         "/admin/claims/appearance/add/",
         {
@@ -136,7 +136,7 @@ def test_admin_records_an_appearance_with_its_relay_chain(admin_client, seed, re
 
 
 def test_an_excerpt_not_in_the_document_is_a_form_error(admin_client, killed_500):
-    document = killed_500.first_appearance().document
+    document = first_appearance(killed_500).document
     response = admin_client.post(
         "/admin/claims/appearance/add/",
         {

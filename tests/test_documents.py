@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from claims import services
 from sources.models import Document, canonical_url
-from tests.conftest import source
+from tests.conftest import first_appearance, source
 
 CASES = [
     ("HTTPS://WWW.Example.COM/World/Story", "https://www.example.com/World/Story"),
@@ -98,7 +98,7 @@ def test_a_document_cannot_be_stored_without_its_hash(seed):
 
 
 def test_an_excerpt_must_stand_in_the_documents_text(killed_500, reviewer):
-    document = killed_500.first_appearance().document
+    document = first_appearance(killed_500).document
     with pytest.raises(ValidationError) as caught:
         services.record_appearance(claim=killed_500, document=document, excerpt="words AP never printed", user=reviewer)
     assert "excerpt" in caught.value.message_dict

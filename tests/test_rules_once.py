@@ -5,6 +5,8 @@ written out by hand outside claims/models/status.py."""
 import re
 from pathlib import Path
 
+import pytest
+
 from claims.models import Claim, ClaimQuerySet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,3 +171,12 @@ def test_the_rendering_reads_independence_from_the_claim(killed_500, monkeypatch
     body = rendering.representation(rendering.claims_for_rendering().get(pk=killed_500.pk))
     assert body["status"]["independently_confirmed"] is True
     assert (body["evidence"]["supporting_independent"], body["evidence"]["contradicting_independent"]) == (7, 3)
+
+
+@pytest.mark.parametrize("path,maximum", [("/api/v1/changes/", 500), ("/api/v1/claims/", 200)])
+def test_every_page_size_is_read_by_one_rule(api, seed, path, maximum):
+    for bad in ("0", "x", str(maximum + 1), "٣"):
+        response = api.get(path, {"page_size": bad})
+        assert response.status_code == 400
+        assert response.json()["page_size"] == [f"A whole number from 1 to {maximum}."]
+    assert api.get(path, {"page_size": str(maximum)}).status_code == 200

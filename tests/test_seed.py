@@ -172,11 +172,6 @@ def test_every_appearance_offset_slices_the_report_to_its_excerpt(seed):
         assert appearance.document.text[appearance.start : appearance.end] == appearance.excerpt
 
 
-def test_first_appearance_is_known(killed_500):
-    first = killed_500.first_appearance()
-    assert first.excerpt.startswith("The Islamic State militant group killed at least 500")
-
-
 def test_load_seed_twice_changes_nothing(seed):
     def snapshot():
         return {model._meta.label: model.objects.count() for model in apps.get_models()}
