@@ -384,24 +384,14 @@ class LookupView(VaryOnCaller, APIView):
             url = canonical_url(raw)
         except ValueError as exc:
             raise ValidationError({"url": [str(exc)]}) from exc
-        # Only the columns the answer shows: a document's text can run to 200,000 characters.
-        columns = ("id", "url", "title", "published_at", "text_sha256", "updated_at", "outlet__name")
-        document = Document.objects.filter(url=url).values(*columns).first()
+        document = Document.objects.filter(url=url).values(*rendering.DOCUMENT_SUMMARY_COLUMNS).first()
         if document is None:
             return Response({"detail": "No document is known at this URL.", "url": url}, status=404)
         appearing = Appearance.objects.filter(document_id=document["id"]).values("claim_id")
         claims = Claim.objects.filter(pk__in=appearing).order_by("pk")  # a semi-join: no DISTINCT to sort
         rows = list(claims.values(*STORED_COLUMNS))
         body = json_object(
-            document={
-                "id": document["id"],
-                "url": document["url"],
-                "outlet": document["outlet__name"],
-                "title": document["title"],
-                "published_at": rendering.iso_datetime(document["published_at"]),
-                "text_sha256": document["text_sha256"],
-            },
-            claims=json_array(stored_claims(rows, request)),
+            document=rendering.document_summary(document), claims=json_array(stored_claims(rows, request))
         )
         return last_modified(Response(body), document["updated_at"], *(r["updated_at"] for r in rows))
 

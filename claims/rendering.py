@@ -338,3 +338,19 @@ def _bound(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
+
+# A document as the lookup answer names it: only these columns are read (a text can run to
+# 200,000 characters).
+DOCUMENT_SUMMARY_COLUMNS = ("id", "url", "title", "published_at", "text_sha256", "updated_at", "outlet__name")
+
+
+def document_summary(row: dict) -> dict:
+    """The lookup's document, from a values() row of DOCUMENT_SUMMARY_COLUMNS."""
+    return {
+        "id": row["id"],
+        "url": row["url"],
+        "outlet": row["outlet__name"],
+        "title": row["title"],
+        "published_at": iso_datetime(row["published_at"]),
+        "text_sha256": row["text_sha256"],
+    }
