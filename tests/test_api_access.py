@@ -194,3 +194,13 @@ def test_newsroom_keys_get_no_admin_access(client, callers):
     _, headers = callers["newsroom key"]
     response = client.get("/admin/claims/claim/", **headers)
     assert response.status_code == 302 and response.url.startswith("/admin/login/")
+
+
+def test_editors_create_newsroom_keys_and_reviewers_cannot(client, db):
+    from tests.conftest import desk_member
+
+    client.force_login(desk_member("rita", "Reviewer"))
+    assert client.get("/admin/claims/newsroomkey/add/").status_code == 403
+    client.force_login(desk_member("eddie", "Editor"))
+    response = client.post("/admin/claims/newsroomkey/add/", {"name": "Daily Planet"}, follow=True)
+    assert "The API key for Daily Planet is:" in response.content.decode()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from claims.models import Candidate, Claim
 from intake import services as intake_services
-from tests.conftest import admin_form_data
+from tests.conftest import admin_form_data, source
 from tests.test_intake import ARTICLE, import_
 
 
@@ -90,3 +90,16 @@ def test_only_a_reviewers_fields_can_be_edited(candidates, reviewer):
     with pytest.raises(ValidationError) as refusal:
         intake_services.edit_candidate(candidate=candidates[0], user=reviewer, state="accepted")
     assert "state" in refusal.value.message_dict
+
+
+def test_the_article_review_page_reads_figures_as_people_write_them(client, desk_reviewer, seed):
+    from tests.test_intake_matching import RAINS
+
+    response = client.post(
+        "/admin/sources/document/import/",
+        {"url": "https://news.example/rains", "new_outlet": "Rain Gazette", "title": "Rains", "text": RAINS},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "42 killed" in page and "≈ 1,200 displaced (families)" in page and "at_least" not in page
+    assert source("Rain Gazette").kind == "outlet"

@@ -41,3 +41,8 @@ def test_claims_come_first_and_chain_links_and_appearances_leave_the_top_level(a
     assert models[:3] == ["claim", "verdict", "candidate"]
     assert "chainlink" not in models and "appearance" not in models
     assert admin_client.get("/admin/claims/appearance/").status_code == 200  # still reachable from a claim
+
+
+def test_the_site_root_leads_to_the_admin(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.url == "/admin/"

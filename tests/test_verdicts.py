@@ -201,3 +201,27 @@ def test_verdicts_only_grow(killed_500, reviewer):
         services.delete_claim(claim=killed_500, user=reviewer)
     assert Claim.objects.filter(pk=killed_500.pk).exists()
     assert Verdict.objects.filter(claim=killed_500).count() == 2
+
+
+def test_an_overtaken_proposal_says_so_on_the_claim_page(admin_client, killed_500, reviewer):
+    services.propose_verdict(claim=killed_500, status="unconfirmed", rationale="First.", reviewer=reviewer)
+    services.propose_verdict(claim=killed_500, status="retracted", rationale="Second.", reviewer=reviewer)
+    page = admin_client.get(f"/admin/claims/claim/{killed_500.pk}/change/").content.decode()
+    assert "overtaken by a newer proposal" in page and "awaiting an editor" in page
+
+
+def test_the_verdict_history_costs_no_query_per_verdict(
+    admin_client, killed_500, reviewer, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/admin/claims/claim/{killed_500.pk}/change/"
+    services.propose_verdict(claim=killed_500, status="unconfirmed", rationale="One.", reviewer=reviewer)
+    with CaptureQueriesContext(connection) as one:
+        admin_client.get(url)
+    for n in range(6):
+        services.propose_verdict(claim=killed_500, status="retracted", rationale=f"More {n}.", reviewer=reviewer)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = admin_client.get(url).content.decode()
+    assert page.count("overtaken by a newer proposal") == 6
