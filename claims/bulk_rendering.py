@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.db import connections, models
 
 from claims.models import Status
-from claims.wording import PREDICATES, QUALIFIER_WORDS, VERIFICATION
+from claims.wording import LOWER, PREDICATES, QUALIFIER_WORDS, UPPER, VERIFICATION
 
 # SQL pieces. Literal % is doubled: the statements go through psycopg's %-style parameters.
 
@@ -72,7 +72,7 @@ FIGURE_WHO = "(CASE WHEN f.population IN ('', 'people') THEN 'people' ELSE 'peop
 # CTE of these, so the planner never builds representations for claims it then throws away.
 CLAIM_COLUMNS = (
     "c.id, c.text, c.quote, c.kind, c.status, c.speaker_id, c.described_as, c.said_on, c.event_id, c.version,"
-    " c.created_at, c.updated_at"
+    " c.created_at, c.updated_at, c.language"
 )
 
 # Everything a claim's representation reads, joined to the claims relation `c`.
@@ -161,6 +161,18 @@ CROSS JOIN LATERAL (
 # claims.wording.attribution_text. `noun` follows the Python exactly: "the figure" when the claim
 # has figures and the wording is not the claim's text object itself (a phrase, or the text with
 # its final ". " stripped).
+# claims.wording.report_note: the first appearance's verification note as a clause, while the
+# claim has no published verdict ('' otherwise).
+REPORT_NOTE = f"""coalesce((
+    SELECT CASE WHEN substr(t.n, 1, 1) <> '' AND position(substr(t.n, 1, 1) IN {_literal(UPPER)}) > 0
+                     AND substr(t.n, 2, 1) <> '' AND position(substr(t.n, 2, 1) IN {_literal(LOWER)}) > 0
+                THEN translate(substr(t.n, 1, 1), {_literal(UPPER)}, {_literal(LOWER)}) || substr(t.n, 2)
+                ELSE t.n END
+    FROM (SELECT rtrim(btrim(a.verification_note, ' '), '. ') AS n
+          FROM claims_appearance a WHERE a.id = app.first_id AND ver.as_of IS NULL) t
+), '')"""
+REPORTED = """(cardinality(attr.names) > 1 AND attr.names[cardinality(attr.names)] <> ''
+               AND attr.names[cardinality(attr.names)] <> s.name)"""
 ATTRIBUTION_TEXT = f"""(
     (CASE WHEN attr.phrased THEN fig.phrase ELSE rtrim(c.text, '. ') END)
     || ', according to ' || s.name
@@ -168,20 +180,23 @@ ATTRIBUTION_TEXT = f"""(
     || CASE WHEN cardinality(attr.names) > 2
             THEN ', as relayed by ' || array_to_string(attr.names[2:cardinality(attr.names) - 1], ' and ')
             ELSE '' END
-    || CASE WHEN cardinality(attr.names) > 1 AND attr.names[cardinality(attr.names)] <> ''
-                 AND attr.names[cardinality(attr.names)] <> s.name
-            THEN ', as reported by ' || attr.names[cardinality(attr.names)] ELSE '' END
-    || '; '
-    || CASE WHEN c.status = {_literal(Status.UNREVIEWED)} THEN ''
-            WHEN fig.n > 0 AND (attr.phrased OR rtrim(c.text, '. ') <> c.text) THEN 'the figure '
-            ELSE 'the claim ' END
-    || {_case("c.status", {str(k): v for k, v in VERIFICATION.items()})} || '.'
+    || CASE WHEN {REPORTED} THEN ', as reported by ' || attr.names[cardinality(attr.names)] ELSE '' END
+    || (SELECT CASE WHEN hedge.clause <> ''
+                    THEN CASE WHEN {REPORTED} THEN ', which said ' ELSE '; the report said ' END
+                         || hedge.clause || '.'
+                    ELSE '; '
+                         || CASE WHEN c.status = {_literal(Status.UNREVIEWED)} THEN ''
+                                 WHEN fig.n > 0 AND (attr.phrased OR rtrim(c.text, '. ') <> c.text)
+                                 THEN 'the figure '
+                                 ELSE 'the claim ' END
+                         || {_case("c.status", {str(k): v for k, v in VERIFICATION.items()})} || '.' END
+        FROM (SELECT {REPORT_NOTE} AS clause) hedge)
 )"""
 
 CLAIM_JSON = f"""json_build_object(
     'id', c.id,
     'url', %(host)s::text || '/api/v1/claims/' || c.id || '/',
-    'text', c.text, 'quote', c.quote, 'kind', c.kind,
+    'text', c.text, 'quote', c.quote, 'kind', c.kind, 'language', c.language,
     'status', json_build_object(
         'code', c.status, 'label', {_status_label("c.status")},
         'definition', {_status_definition("c.status")}, 'as_of', {iso("ver.as_of")},

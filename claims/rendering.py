@@ -102,6 +102,7 @@ def representation(claim: Claim) -> dict:
         "text": claim.text,
         "quote": claim.quote,
         "kind": claim.kind,
+        "language": claim.language,
         "status": {
             "code": status.value,
             "label": status.label,
@@ -123,7 +124,12 @@ def representation(claim: Claim) -> dict:
             "items": [evidence_representation(item) for item in evidence],
         },
         "verdicts": [_verdict(verdict) for verdict in published],
-        "attribution_text": attribution_text(claim, chain=[link.source.name for link in chain], role=role),
+        "attribution_text": attribution_text(
+            claim,
+            chain=[link.source.name for link in chain],
+            role=role,
+            note=appearances[0].verification_note if appearances and not published else "",
+        ),
         "claimreview_url": _path("api:claim-claimreview", claim.pk) if published else None,
         "version": claim.version,
         "created_at": iso_datetime(claim.created_at),
@@ -338,6 +344,7 @@ def _bound(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
+
 
 # A document as the lookup answer names it: only these columns are read (a text can run to
 # 200,000 characters).

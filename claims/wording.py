@@ -33,8 +33,10 @@ VERIFICATION = {
 }
 
 
-def attribution_text(claim: Claim, chain: list | None = None, role: str = "") -> str:
-    """`chain` is the first appearance's chain of (source name) from origin to outlet."""
+def attribution_text(claim: Claim, chain: list | None = None, role: str = "", note: str = "") -> str:
+    """`chain` is the first appearance's chain of (source name) from origin to outlet; `note` is
+    that appearance's verification note, given while the claim has no published verdict: the
+    report's own hedge then says what is known of its verification."""
     chain = chain or [claim.speaker.name]
     figures = list(claim.figures.all())
     what = _figures_phrase(figures) if figures and claim.kind == Claim.Kind.FIGURE else None
@@ -45,13 +47,30 @@ def attribution_text(claim: Claim, chain: list | None = None, role: str = "") ->
     relayers, outlet = chain[1:-1], chain[-1] if len(chain) > 1 else None
     if relayers:
         words += ", as relayed by " + " and ".join(relayers)
-    if outlet and outlet != claim.speaker.name:
+    reported = bool(outlet) and outlet != claim.speaker.name
+    if reported:
         words += f", as reported by {outlet}"
+    hedge = report_note(note)
+    if hedge:
+        return f"{words}, which said {hedge}." if reported else f"{words}; the report said {hedge}."
     noun = "the figure" if what is not claim.text and figures else "the claim"
     verification = VERIFICATION[Status(claim.status)]
     if claim.status == Status.UNREVIEWED:
         return f"{words}; {verification}."
     return f"{words}; {noun} {verification}."
+
+
+UPPER, LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+
+
+def report_note(note: str) -> str:
+    """The note as a clause: "The figures could not be independently confirmed." reads "the
+    figures could not be independently confirmed"; "UN figures ..." keeps its capitals.
+    Its SQL twin is in claims.bulk_rendering.ATTRIBUTION_TEXT."""
+    note = note.strip(" ").rstrip(". ")
+    if note[:1] and note[:1] in UPPER and note[1:2] and note[1:2] in LOWER:
+        note = LOWER[UPPER.index(note[0])] + note[1:]
+    return note
 
 
 def _figures_phrase(figures: list[Figure]) -> str | None:

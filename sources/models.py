@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from sources.languages import validate_language_tag
+from sources.text import normalised_text
 
 WIKIDATA_QID_PATTERN = r"^Q[1-9][0-9]*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
@@ -404,7 +405,7 @@ class Document(models.Model):
 
     def text_matches(self, text: str) -> bool:
         """Whether `text` (a fresh retrieval, say) is the snapshot stored here."""
-        return text_sha256(text) == self.text_sha256
+        return text_sha256(normalised_text(text)) == self.text_sha256
 
     def excerpt_at(self, start: int, end: int) -> str:
         return self.text[start:end]

@@ -15,6 +15,7 @@ from claims.services.writes import (
     refuse_nul,
 )
 from sources.models import Document, Source, text_sha256
+from sources.text import normalised_text
 
 
 def record_document(
@@ -31,6 +32,7 @@ def record_document(
     user=None,
 ) -> Document:
     """Store a published piece with its text snapshot and the snapshot's SHA-256."""
+    text = normalised_text(text)
     refuse_nul(url=url, title=title, text=text, byline=byline, language=language)
     refuse_long_article(text)
     document = Document(
@@ -53,6 +55,7 @@ def record_document(
 
 def save_document(*, document: Document, user, reason: str = "document edited") -> Document:
     """Save an edited document, re-hashing its text so the snapshot and its hash never disagree."""
+    document.text = normalised_text(document.text)
     refuse_nul(url=document.url, title=document.title, text=document.text, byline=document.byline)
     sha256 = text_sha256(document.text)
     if sha256 != document.text_sha256:  # a changed text; one kept from before a lower limit may stay

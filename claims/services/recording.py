@@ -21,6 +21,7 @@ from claims.services.evidence import (
     refresh_independence,
     show_changed,
 )
+from claims.services.verification_notes import note_in
 from claims.services.writes import (
     CLAIM_FIELDS,
     audit,
@@ -49,6 +50,7 @@ def record_claim(
     figures: Iterable[dict] = (),
     appearances: Iterable[dict] = (),
     machine_suggested: bool = False,
+    language: str = "en",
 ) -> Claim:
     """Record a claim as made, unreviewed, with its figures and where it appears.
 
@@ -66,6 +68,7 @@ def record_claim(
         event=event,
         created_by=user,
         machine_suggested=machine_suggested,
+        language=language,
     )
     claim.full_clean()
     with changing():
@@ -194,8 +197,15 @@ def _record_appearance(
     end: int | None = None,
     relayed_by: Sequence[Source | tuple[Source, str]] = (),
     speaker_role: str = "",
+    verification_note: str = "",
+    verification_note_start: int | None = None,
+    verification_note_end: int | None = None,
 ) -> Appearance:
     appearance = Appearance(claim=claim, document=document, excerpt=excerpt, start=start, end=end)
+    if verification_note:  # the report's own hedge, where it stands in the text (see verification_notes)
+        appearance.verification_note, appearance.verification_note_start, appearance.verification_note_end = note_in(
+            document, verification_note, verification_note_start, verification_note_end
+        )
     appearance.full_clean()  # locates the excerpt in the document's text
     steps = [(claim.speaker, speaker_role)]
     steps += [step if isinstance(step, tuple) else (step, "") for step in relayed_by]

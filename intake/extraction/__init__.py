@@ -6,7 +6,11 @@ Pure Python, no model and no network. `extract(text)` returns candidates shaped 
     {text, start, end, cue, quote, said_on,
      speaker: {mention, start, end, name, source_id, named},
      figures: [{text, start, end, qualifier, low, high, metric, population, vague_text, unit,
-                period_start, period_end}]}
+                period_start, period_end, kind, currency, measure}],
+     hedge: {text, start, end} | None}
+
+`hedge` is the report's own note on verification that applies to the candidate ("The figures
+could not be independently confirmed"), with its span.
 
 Offsets are character offsets into the text given. A speaker is resolved by the optional
 `resolve(name)` callable (to a Source id); a pronoun refers back to the last named speaker.
@@ -19,6 +23,8 @@ from datetime import date, timedelta
 from intake.extraction.attribution import (
     CUE,
     NAME_RUN,
+    NAME_TOKEN,
+    ORGANIZATION_WORDS,
     PRONOUNS,
     TIME_WORDS,
     clean,
@@ -28,7 +34,8 @@ from intake.extraction.attribution import (
     speaker_after,
     subject_before,
 )
-from intake.extraction.numbers import figures_in
+from intake.extraction.hedges import attach_hedges
+from intake.extraction.numbers import figures_in, last_metric
 from intake.extraction.text import Span, quotes_in, split_paragraphs, split_sentences
 
 Resolver = Callable[[str], tuple[int | None, str]]
@@ -45,13 +52,23 @@ LOOK_BACK = 400  # characters searched for a speaker before a cue
 TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
 
 
+class NulInText(ValueError):
+    """The text holds NUL: no document can store it, so no offsets into it can hold."""
+
+
 def extract(text: str, published: date | None = None, resolve: Resolver | None = None) -> list[dict]:
+    """Offsets are into `text` as given: pass the stored (normalised) text of a document, or
+    `sources.text.normalised_text(raw)`, so they point into what is kept."""
     if not isinstance(text, str):
         text = bytes(text).decode("utf-8", errors="replace")
+    if "\x00" in text:
+        raise NulInText(f"The text holds a NUL byte (at character {text.index(chr(0)):,}): give it as plain text.")
     extractor = _Extractor(text, published, resolve)
     for paragraph in split_paragraphs(text):
         extractor.paragraph(paragraph)
-    return sorted(extractor.candidates, key=lambda c: (c["start"], c["end"]))
+    candidates = sorted(extractor.candidates, key=lambda c: (c["start"], c["end"]))
+    attach_hedges(text, candidates)
+    return candidates
 
 
 class _Extractor:
@@ -63,6 +80,7 @@ class _Extractor:
         self.last_speaker: dict | None = None
         self.full_names: dict[str, str] = {}  # surname -> full name, as named earlier in the text
         self._resolved: dict[str, tuple[int | None, str]] = {}
+        self._surnames: dict[str, list[tuple[int, str]]] = {}
 
     def paragraph(self, paragraph: Span) -> None:
         sentences = split_sentences(self.text, paragraph)
@@ -95,7 +113,7 @@ class _Extractor:
         found = None
         for run in NAME_RUN.finditer(self.text, window_start, position):
             name, named = name_in(run.group())
-            if named and len(name.split()) >= 2 and not CUE.search(run.group()):
+            if named and len(name.split()) >= 2 and not CUE.search(run.group()) and not ORGANIZATION_WORDS.search(name):
                 found = (run.start(), name)
         if found is None:
             return None
@@ -125,6 +143,15 @@ class _Extractor:
             # A clause runs up to where the next attribution's speaker begins.
             next_start = probes[index + 1][1]["boundary"] if index + 1 < len(probes) else sentence.end
             attribution = self._attribution(sentence, cue, clause_start, next_start)
+            if (
+                attribution is not None
+                and found
+                and cue.group().lower() == "according to"
+                and TRIVIAL_REST.match(self.text[clause_start : cue.start()])
+            ):
+                # "..., a doctor said, according to Reuters.": the outlet that reports is the
+                # chain's end, not the speaker of a claim of its own.
+                continue
             if attribution is not None:
                 found.append(attribution)
                 clause_start = max(attribution["content"].end, attribution["speaker"]["end"], cue.end())
@@ -160,7 +187,8 @@ class _Extractor:
             rest_start = cue.end()
             time = TIME_WORDS.match(text[rest_start:next_start])
             rest = text[rest_start + (time.end() if time else 0) : next_start]
-            if cue.group().lower() in ("told", "tells") and re.fullmatch(r"\s*[\w.'’ -]{0,40}[.!?]?[\"”]?\s*", rest):
+            short = re.fullmatch(r"\s*[\w.'’ -]{0,40}[.!?]?[\"”]?\s*", rest) and not re.search(r"\bthat\b", rest)
+            if cue.group().lower() in ("told", "tells") and short:
                 rest = ""  # "..., a spokeswoman told the Associated Press."
             opens_clause = re.match(
                 r"\s*,|\s*(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
@@ -216,6 +244,8 @@ class _Extractor:
         name, named = name_in(mention)
         if named and " " not in name and name in self.full_names:
             name = self.full_names[name]  # "Nasser told" after "Karim Nasser": the same person
+        elif named and " " not in name:
+            name = self._named_earlier(name, span[0]) or name  # "giving Keir Starmer ...". "Starmer told"
         source_id, resolved = self._resolve(name, mention)
         if named and " " in resolved:
             self.full_names[resolved.split()[-1]] = resolved
@@ -231,6 +261,22 @@ class _Extractor:
         if speaker["named"]:
             self.last_named = {**self.last_speaker, "at": span[0]}
         return speaker
+
+    def _named_earlier(self, surname: str, position: int) -> str | None:
+        """The full name a surname stands for, as the text gave it earlier."""
+        if surname not in self._surnames:
+            pattern = re.compile(rf"(?:{NAME_TOKEN}\s+){{1,3}}{re.escape(surname)}\b")
+            self._surnames[surname] = [(m.end(), m.group()) for m in pattern.finditer(self.text)]
+        found = None
+        for end, words in self._surnames[surname]:
+            if end > position:
+                break
+            if end > position - 5000:
+                found = words
+        if found is None:
+            return None
+        name, named = name_in(found)
+        return name if named and name.endswith(surname) and " " in name else None
 
     def _resolve(self, name: str, mention: str) -> tuple[int | None, str]:
         if self.resolve is None:
@@ -253,7 +299,9 @@ class _Extractor:
         if content.end <= content.start or not self.text[content.start : content.end].strip():
             return
         text = self.text
-        figures = [f.as_dict() for f in figures_in(text, content.start, content.end)]
+        put = cue is not None and cue.group().lower().startswith("put the")
+        context = sentence.start if put else None
+        figures = [f.as_dict() for f in figures_in(text, content.start, content.end, context)]
         if framed and not figures and cue is not None:
             return  # a closing attribution covers earlier figures; quotes carry on regardless
         start = min(content.start, speaker["start"] if not framed else content.start)
@@ -262,10 +310,17 @@ class _Extractor:
             start, end = min(start, cue.start()), max(end, cue.end())
         start, end = _expand_to(text, sentence, start, end)
         quotes = [q for q in quotes_in(text, Span(start, end)) if content.start <= q.start < content.end + 2]
+        if put:
+            # "put the death toll at 45"; "... detained, while a spokesman put the number at seven"
+            said_of = text[sentence.start : cue.start()] + cue.group()
+            for figure in figures:
+                if figure["metric"] == "other":
+                    figure["metric"] = "killed" if "toll" in cue.group().lower() else last_metric(said_of) or "other"
         for index, figure in enumerate(figures):
             figure["period_start"], figure["period_end"] = self._figure_period(content, figures, index)
-            lead = text[content.start : figure["start"]]
-            if figure["qualifier"] == "exact" and re.search(r"\bestimat", lead, re.IGNORECASE):
+            lead = text[max(content.start, figure["start"] - 200) : figure["start"]]
+            estimated = cue is not None and cue.group().lower().startswith("estimat")
+            if figure["qualifier"] == "exact" and (estimated or re.search(r"\bestimat", lead, re.IGNORECASE)):
                 figure["qualifier"] = "approximately"  # "We estimate that 500 people ..."
         self.candidates.append(
             {

@@ -8,7 +8,7 @@ CUES = (
     r"stated|states|confirmed|confirms|claimed|claims|vowed|vows|warned|warns|noted|notes|insisted|insists|"
     r"explained|explains|declared|declares|alleged|alleges|acknowledged|acknowledges|denied|denies|"
     r"tweeted|wrote|writes|posted|predicted|predicts|urged|urges|argued|argues|admitted|admits|"
-    r"put the (?:death )?toll at|put the number at|counted|recorded"
+    r"put the (?:death )?toll at|put the (?:number|figure|total|tally)(?: of [\w ,]{1,60}?)? at|counted|recorded"
 )
 CUE = re.compile(rf"\b(?:{CUES})\b", re.IGNORECASE)
 PRONOUNS = {"he", "she", "they", "it", "we", "i"}
@@ -32,7 +32,9 @@ SPEAKER_NOUNS = re.compile(
     r"eyewitness(?:es)?|onlookers?|bystanders?|passengers?|pilots?|crew|captain|driver|guards?|"
     r"representative|delegate|adviser|advisor|aide|assistant|counsel|coordinator|organizers?|organisers?|"
     r"campaigners?|volunteers?|monitors?|observers?|scientists?|researchers?|economists?|statisticians?|"
-    r"mother|father|brother|sister|son|daughter|wife|husband|neighbou?rs?|friends?|colleagues?)\b",
+    r"mother|father|brother|sister|son|daughter|wife|husband|neighbou?rs?|friends?|colleagues?|"
+    r"results|data|survey|poll|polls|study|census|projections?|statistics|figures|estimates|count|clerk|registrar|"
+    r"regulator|commissioner|coach|economists?|banks?|bureau|institute)\b",
     re.IGNORECASE,
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
@@ -50,6 +52,13 @@ TITLES = {
     "imam", "rabbi", "father", "sister", "brother", "coach", "chairman", "chairwoman", "director", "lawyer",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday",
     "the", "a", "an", "iraqi", "american", "british", "syrian", "afghan", "police", "army",
+    "chair", "chairperson", "prof", "superintendent", "commissioner", "constable", "chancellor",
+    "premier", "speaker", "leader", "democratic", "republican", "opposition", "candidate", "lead", "author",
+    "head", "economist", "analyst", "spokesperson", "ceo", "executive", "minister,", "rep", "sen",
+}  # fmt: skip
+PREPOSITIONS = {
+    "in", "at", "on", "from", "for", "after", "before", "during", "with", "by", "since", "as", "under", "across",
+    "near", "outside", "inside", "meanwhile", "separately", "elsewhere", "earlier", "later", "but", "and",
 }  # fmt: skip
 CLAUSE_STOP = {
     "as", "while", "when", "after", "before", "because", "since", "although", "though", "but", "and", "that",
@@ -71,9 +80,15 @@ COMMON_CAPITALISED = {
 ORGANIZATION_WORDS = re.compile(
     r"\b(?:Ministry|Ministries|Organi[sz]ation|Observatory|Agency|Council|Committee|Commission|Office|Department|"
     r"Service|Authority|Authorities|Institute|Center|Centre|Society|Crescent|Cross|Fund|Programme|Program|Union|"
-    r"Party|Front|Forces|Army|Police|Guard|Court|Parliament|Government|Administration|Bureau|Association)\b"
+    r"Party|Front|Forces|Army|Police|Guard|Court|Parliament|Government|Administration|Bureau|Association|"
+    r"Hospital|University|College|School|Bank|Company|Corporation|Group|Agency|Federation|League|Reserve|"
+    r"Institution|Foundation|Board|Network|Times|News|Post|Press|Journal|Club|Team|Department|Statistics)\b"
 )
 RELATIVE = re.compile(r"\s*(?:which|who)\s*")
+RELATIVE_ASIDE = re.compile(r"\s*(?:who|which|whose|whom)\s+\S")
+INNER_RELATIVE = re.compile(r"\s(?:who|whose)\s+(?:was|were|is|are|had|has|did|does|asked|spoke|declined|requested)\b")
+AUXILIARY_END = re.compile(r"\s+(?:has|have|had)(?:\s+(?:also|previously|earlier|already))?$")
+DATELINE = re.compile(r"^(?:[A-Z][A-Z .,'’-]+)?(?:\([^)]{1,40}\))?\s*[-–—]+\s*")
 ASIDE = re.compile(r"\s*\w+ing\b")
 TIME_WORDS = re.compile(
     r"^\s*(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|"
@@ -121,6 +136,8 @@ def is_name(text: str) -> bool:
     if len(tokens) == 1 and (tokens[0].lower() in SENTENCE_ADVERBS or tokens[0].lower().endswith("ly")):
         return False  # "Separately, the Red Crescent said": an adverb, not a speaker
     connectors = {"al", "bin", "ibn", "abu", "de", "van", "von", "of", "for", "on", "and"}
+    if tokens[0].lower() in PREPOSITIONS:
+        return False  # "In Syria, the White Helmets said": a setting, not a speaker
     if not all(NAME_TOKEN_RE.fullmatch(t) or t.lower() in connectors for t in tokens):
         return False
     if tokens[0].lower() in COMMON_CAPITALISED and not ORGANIZATION_WORDS.search(text):
@@ -163,6 +180,13 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
     """The speaker phrase just before a cue: "local officials" in "as local officials reported",
     "Youssef al-Kilabi, a spokesman for the Shiite militias" before "said"."""
     segment = text[clause_start:cue_start].rstrip().rstrip(",").rstrip()
+    auxiliary = AUXILIARY_END.search(segment)
+    if auxiliary:  # "the Royal College of Physicians has said"
+        segment = segment[: auxiliary.start()]
+    dateline = DATELINE.match(segment)
+    if dateline:  # "WASHINGTON (Reuters) - Police said": the outlet's dateline is no speaker
+        clause_start += dateline.end()
+        segment = segment[dateline.end() :]
     if not segment:
         return None
     cut = max(segment.rfind(","), segment.rfind('"'), segment.rfind("“"), segment.rfind("”"))
@@ -176,6 +200,15 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
             start = article.start() if article else runs[-1].start()
             return clause_start + start, clause_start + runs[-1].end()
         return subject_before(text, clause_start, clause_start + cut)
+    if RELATIVE_ASIDE.match(last_piece) and cut > 0 and segment[cut] == ",":
+        # "A local official, who spoke on condition of anonymity, said": the speaker is before it.
+        return subject_before(text, clause_start, clause_start + cut)
+    inner = list(INNER_RELATIVE.finditer(last_piece))
+    if inner and cut >= -1:
+        # "A U.N. official who was not authorized to speak publicly said": the speaker is before "who".
+        found = subject_before(text, clause_start, clause_start + cut + 1 + inner[-1].start())
+        if found is not None and plausible_speaker(text[found[0] : found[1]]):
+            return found
     if ASIDE.match(last_piece) and cut > 0 and segment[cut] == ",":
         # "A senior official, speaking on condition of anonymity, said": skip the aside.
         return subject_before(text, clause_start, clause_start + cut)
@@ -199,6 +232,12 @@ def _tail_words(piece: str) -> str:
     kept = []
     for word in reversed(piece.strip().split()):
         bare = word.lower().strip(",.;:\"“”'")
+        if bare == "and" and kept and kept[-1][:1].isupper() and word is not piece.split()[0]:
+            kept.append(word)  # "the Centers for Disease Control and Prevention said"
+            continue
+        if bare == "and" and kept and SPEAKER_NOUNS.fullmatch(kept[-1].strip(",.")) and len(kept) == 1:
+            kept.append(word)  # "officials and medics said"
+            continue
         if bare in CLAUSE_STOP or len(kept) >= 9 or word.endswith((";", ":")):
             break
         kept.append(word)

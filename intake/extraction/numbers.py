@@ -10,7 +10,10 @@ UNITS = {
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-SCALES = {"dozen": 12, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+SCALES = {
+    "dozen": 12, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+    "trillion": 1_000_000_000_000, "m": 1_000_000, "bn": 1_000_000_000,
+}  # fmt: skip
 VAGUE = [
     "a large number", "a small number", "a number", "large numbers", "a handful", "dozens", "scores",
     "hundreds", "thousands", "tens of thousands", "hundreds of thousands", "millions", "several", "many",
@@ -25,7 +28,8 @@ QUALIFIERS = [
     ("nearly", "approximately"), ("almost", "approximately"), ("about", "approximately"),
     ("around", "approximately"), ("approximately", "approximately"), ("roughly", "approximately"),
     ("some", "approximately"), ("an estimated", "approximately"), ("estimated", "approximately"),
-    ("close to", "approximately"), ("some", "approximately"),
+    ("close to", "approximately"), ("just over", "more_than"), ("just under", "at_most"), ("above", "more_than"),
+    ("exactly", "exact"), ("precisely", "exact"), ("a total of", "exact"), ("well over", "more_than"),
 ]  # fmt: skip
 # What happened to the people counted: the word, and the metric it means.
 METRICS = [
@@ -35,7 +39,7 @@ METRICS = [
     (r"fled|flee|fleeing|displaced|displacing|evacuated|uprooted|homeless|refugees|forced to leave|left their homes",
      "displaced"),
     (r"arrested|arresting|detained|detaining|arrests|rounded up|taken into custody|taken prisoner", "arrested"),
-    (r"missing|unaccounted for|disappeared", "missing"),
+    (r"missing|unaccounted for|disappeared|trapped", "missing"),
     (r"arrived|deployed|sent|massed|gathered|dispatched|mobilized|mobilised|amassed", "deployed"),
     (r"capture|captured|seized|controls?|controlled|took|overran", "territory"),
 ]  # fmt: skip
@@ -48,10 +52,18 @@ POPULATIONS = (
     r"others"
 )
 
-NUMBER_WORD = "|".join(sorted([*UNITS, *SCALES], key=len, reverse=True))
+NUMBER_WORD = "|".join(sorted([*UNITS, *(k for k in SCALES if len(k) > 2)], key=len, reverse=True))
 DIGITS = r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?"
-AMOUNT = rf"(?:{DIGITS})(?:\s+(?:million|billion|thousand))?|(?:(?:{NUMBER_WORD})(?:[\s-]+(?:{NUMBER_WORD}|and))*)"
+AMOUNT = (
+    rf"(?:{DIGITS})(?:\s+(?:trillion|billion|million|thousand)|(?:bn|m)(?![\w]))?"
+    rf"|(?:(?:{NUMBER_WORD})(?:[\s-]+(?:{NUMBER_WORD}|and)(?![\w]))*)"
+)
+SMALL = "one|two|three|four|five|six|seven|eight|nine|ten|\\d{1,2}"
+FRACTION_WORDS = {"a third": 100 / 3, "one third": 100 / 3, "a quarter": 25, "one quarter": 25, "half": 50,
+                  "two thirds": 200 / 3, "two-thirds": 200 / 3, "a fifth": 20, "one fifth": 20,
+                  "three quarters": 75, "three-quarters": 75, "a tenth": 10}  # fmt: skip
 QUALIFIER = "|".join(sorted({re.escape(q) for q, _ in QUALIFIERS}, key=len, reverse=True))
+FRACTIONS_RE = "|".join(sorted((re.escape(f) for f in FRACTION_WORDS), key=len, reverse=True))
 VAGUE_WORDS = "|".join(sorted((re.escape(v) for v in VAGUE), key=len, reverse=True))
 
 FIGURE = re.compile(
@@ -59,7 +71,10 @@ FIGURE = re.compile(
     (?<![\w.,])
     (?:(?P<between>between)\s+(?P<low>{AMOUNT})\s+and\s+(?P<high>{AMOUNT})
       |(?P<from>{DIGITS}|{AMOUNT}(?=\s+to\s))\s*(?:\s+to\s+|-|–)\s*(?P<to>{AMOUNT})
-      |(?:(?P<qualifier>{QUALIFIER})\s+)?(?P<amount>(?:half\s+a|a)\s+(?:dozen|million|thousand|hundred)|{AMOUNT})
+      |(?:(?P<qualifier>{QUALIFIER})\s+)?
+       (?:(?P<ratio_n>{SMALL})\s+(?:in|out\s+of)\s+(?P<ratio_d>{SMALL})(?=\s+\w)
+         |(?P<fraction>{FRACTIONS_RE})(?=\s+of\b(?!\s+an?\s+(?:percentage|point)))
+         |(?:(?P<symbol>US\$|[$€£¥₹])\s?)?(?P<amount>(?:half\s+a|a)\s+(?:dozen|million|thousand|hundred)|{AMOUNT}))
       |(?P<vague>{VAGUE_WORDS}))
     (?![\w])
     """,
@@ -108,6 +123,9 @@ class Figure:
             "population": self.population,
             "vague_text": self.vague_text,
             "unit": self.unit,
+            "kind": self.extra.get("kind", "count"),
+            "currency": self.extra.get("currency", ""),
+            "measure": self.extra.get("measure", ""),
         }
 
 
@@ -124,9 +142,10 @@ def parse_amount(words: str) -> float | None:
         return scale / 2 if scale else None
     if words.startswith("a "):
         words = "one " + words[2:]
-    if re.fullmatch(r"\d+(?:\.\d+)?(?:\s+(?:million|billion|thousand))?", words):
-        number, *scale = words.split()
-        return float(number) * (SCALES[scale[0]] if scale else 1)
+    digits = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|thousand|bn|m)?", words)
+    if digits:
+        number, scale = digits.groups()
+        return round(float(number) * (SCALES[scale] if scale else 1), 6)
     total, current = 0, 0
     for word in re.split(r"[\s-]+", words):
         if word == "and" or not word:
@@ -143,14 +162,31 @@ def parse_amount(words: str) -> float | None:
     return float(total + current)
 
 
-def figures_in(text: str, start: int, end: int) -> list[Figure]:
-    """Every counted figure in text[start:end] that says what happened to whom."""
-    body = text[start:end]
+COORDINATED = re.compile(r"\s*(?:[a-z]+\s+){0,2}(?:and|or)\s*", re.IGNORECASE)
+RUNNING_TOTAL = re.compile(r"\b(?:total|tally|toll|cumulative)\b[\w\s]{0,20}$", re.IGNORECASE)
+TOLL_BEFORE = re.compile(
+    r"\b(?:death\s+)?toll\b[^.;,\d]{0,60}\b(?:at|to|above|over|past|of|reached|hit|topped|passed|risen|rose|climbed|jumped|stood|stands)\s+$",
+    re.IGNORECASE,
+)
+
+
+def figures_in(text: str, start: int, end: int, context_start: int | None = None) -> list[Figure]:
+    """Every figure in text[start:end] a claim rests on, read with the words from
+    `context_start` on ("... detained, while a spokesman put the number at seven")."""
+    context_start = start if context_start is None else min(start, context_start)
+    body = text[context_start:end]
     figures = []
-    for match in FIGURE.finditer(body):
-        figure = _figure(body, match, start)
+    for match in FIGURE.finditer(body, start - context_start):
+        figure = _figure(body, match, context_start)
         if figure is not None:
             figures.append(figure)
+    for earlier, later in itertools.pairwise(figures):
+        between = text[earlier.end : later.start]
+        if earlier.metric == "other" and later.metric != "other" and COORDINATED.fullmatch(between):
+            earlier.metric = later.metric  # "three children and three adults were killed"
+        elif later.metric == "other" and earlier.metric != "other" and RUNNING_TOTAL.search(between):
+            later.metric = earlier.metric  # "439 people had died ..., bringing the total to 5,373"
+            later.population = later.population or earlier.population
     # "killing at least 10 police and wounding 15": the second count is of the same people.
     for earlier, later in itertools.pairwise(figures):
         if not later.population and earlier.population and later.start - earlier.end < 30:
@@ -158,12 +194,69 @@ def figures_in(text: str, start: int, end: int) -> list[Figure]:
     return figures
 
 
+PERCENT_AFTER = re.compile(r"^\s*(?:%|percent\b|per cent\b|pc\b)", re.IGNORECASE)
+POINTS_AFTER = re.compile(r"^\s*(?:of\s+a\s+)?(?:percentage\s+)?points?\b", re.IGNORECASE)
+CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+CURRENCY_BEFORE = re.compile(r"(US\$|[$€£¥₹])\s*$")
+CURRENCY_AFTER = re.compile(
+    r"^\s*(dollars?|euros?|pounds?(?:\s+sterling)?|yen|yuan|renminbi|rupees?|roubles?|rubles?|pesos?|reais|real|"
+    r"francs?|lira|naira|rand|won|dinars?|riyals?|dirhams?|shekels?)\b",
+    re.IGNORECASE,
+)
+CURRENCY_WORDS = {
+    "dollar": "USD", "euro": "EUR", "pound": "GBP", "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "rupee": "INR",
+    "rouble": "RUB", "ruble": "RUB", "peso": "MXN", "reais": "BRL", "real": "BRL", "franc": "CHF", "lira": "TRY",
+    "naira": "NGN", "rand": "ZAR", "won": "KRW", "dinar": "IQD", "riyal": "SAR", "dirham": "AED", "shekel": "ILS",
+}  # fmt: skip
+# What is counted is not a quantity a claim rests on: a time, a date, an age, a distance, a rank.
+NOT_A_FIGURE = re.compile(
+    r"^\s*(?:years?\b|year-old|-year|months?\b|weeks?\b|days?\b|hours?\b|minutes?\b|seconds?\b|a\.m\.|p\.m\.|"
+    r"am\b|pm\b|o'clock|st\b|nd\b|rd\b|th\b|km\b|kilomet|miles?\b|met(?:er|re)s?\b|feet\b|foot\b|inch|"
+    r"degrees|°|C\b|F\b|times\b|-|–|figures?\b|numbers?\b|estimates?\b|tolls?\b|"
+    r"of them\b|of whom\b|of those\b|of the dead\b|of the wounded\b)",
+    re.IGNORECASE,
+)
+LONE_ONE_AFTER = re.compile(r"^\s*(?:[,.;:!?\"”]|$|of\b|another\b|who\b|that\b)", re.IGNORECASE)
+MONTH_NAMES = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+MONTH_AFTER = re.compile(rf"^\s*(?:of\s+)?{MONTH_NAMES}\b")
+MONTH_BEFORE = re.compile(rf"\b{MONTH_NAMES}\s+$")
+WHOLE_BEFORE = re.compile(r"\d[\d,.]*%?\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?$", re.IGNORECASE)
+AGE_BEFORE = re.compile(r"\b(?:aged|ages|age|born|in|since|by|until|from|of|between)\s+$", re.IGNORECASE)
+STOP_WORDS = {
+    "a", "about", "across", "added", "after", "against", "all", "almost", "also", "among", "an", "and", "any",
+    "are", "around", "as", "at", "be", "been", "before", "being", "between", "both", "but", "by", "can", "cent",
+    "compared", "could", "day", "days", "down", "during", "each", "estimate", "estimated", "few", "figure",
+    "figures", "first", "for", "from", "had", "has", "have", "he", "her", "here", "his", "i", "in", "including",
+    "into", "is", "it", "its", "just", "last", "least", "less", "many", "may", "might", "month", "months", "more",
+    "most", "much", "must", "my", "nearly", "new", "no", "not", "now", "number", "of", "on", "only", "or", "other",
+    "others", "our", "out", "over", "own", "per", "percent", "said", "same", "say", "says", "she", "should",
+    "since", "so", "some", "still", "such", "than", "that", "the", "their", "then", "there", "these", "they",
+    "this", "those", "through", "to", "told", "toll", "total", "under", "up", "very", "was", "we", "week", "weeks",
+    "were", "what", "when", "where", "which", "while", "who", "will", "with", "within", "without", "would", "year",
+    "years", "you", "your",
+}  # fmt: skip
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
 def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
     after = body[match.end() : match.end() + 80]
     before = body[max(0, match.start() - 60) : match.start()]
-    if NOT_A_COUNT.match(after) or MONEY_BEFORE.search(before):
-        return None
-    if match.group("vague"):
+    kind, currency = "count", ""
+    if match.group("ratio_n"):
+        n, d = parse_amount(match.group("ratio_n")), parse_amount(match.group("ratio_d"))
+        if not n or not d or n >= d:
+            return None
+        amount, kind = 100 * n / d, "ratio"
+        qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
+        (low, high), words = _bounds(qualifier, round(amount, 2)), ""
+    elif match.group("fraction"):
+        amount, kind = FRACTION_WORDS[match.group("fraction").lower()], "ratio"
+        qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
+        (low, high), words = _bounds(qualifier, round(amount, 2)), ""
+    elif match.group("vague"):
         words = match.group("vague")
         qualifier, low, high = "vague", None, None
         if words.lower() in FRACTIONS and not re.match(r"^\s*of\b", after, re.IGNORECASE):
@@ -173,31 +266,67 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         high = parse_amount(match.group("high") or match.group("to"))
         if low is None or high is None or low >= high:
             return None
+        if (1900 <= low <= 2100 and 1900 <= high <= 2100) or (AGE_BEFORE.search(before[-8:]) and "aged" in before):
+            return None  # years, or ages
         qualifier, words = "range", ""
     else:
-        amount = parse_amount(match.group("amount"))
+        raw = match.group("amount")
+        amount = parse_amount(raw)
         if amount is None or amount == 0:
             return None
-        if 1900 <= amount <= 2100 and "," not in match.group("amount"):
+        if raw.lower() == "one" and (
+            LONE_ONE_AFTER.match(after) or re.search(r"\b(?:a|an|the)\s+(?:\w+\s+)?$", before)
+        ):
+            return None  # "a long one", "the one": a pronoun, not a count
+        if MONTH_AFTER.match(after) or MONTH_BEFORE.search(before):
+            return None  # "on 3 May", "May 17": a date
+        if WHOLE_BEFORE.search(before):
+            return None  # "186 of the 720 seats": the whole, not a second figure
+        if 1900 <= amount <= 2100 and raw.isdigit() and not PERCENT_AFTER.match(after):
             return None  # a year, not a count
         qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
-        if qualifier == "exact" and re.search(r"\b(?:exceeded|exceeds|topped|tops|surpassed|passed)\s+$", before, re.I):
+        if qualifier == "exact" and re.search(
+            r"\b(?:exceeded|exceeds|exceed|topped|tops|surpassed|passed|above)\s+$", before, re.I
+        ):
             qualifier = "more_than"  # "the number of wounded exceeded 50"
         (low, high), words = _bounds(qualifier, amount), ""
-    population_match = POPULATION.match(after)
+    text = match.group().strip()
+    if kind == "count":
+        symbol = CURRENCY_BEFORE.search(before + (match.group("symbol") or ""))
+        spelled = CURRENCY_AFTER.match(after)
+        if PERCENT_AFTER.match(after):
+            kind = "percent"
+            text += PERCENT_AFTER.match(after).group().rstrip()
+        elif symbol:
+            kind, currency = "money", CURRENCY_SYMBOLS[symbol.group(1)]
+        elif spelled:
+            kind = "money"
+            word = spelled.group(1).lower().split()[0]
+            currency = CURRENCY_WORDS.get(word.rstrip("s"), CURRENCY_WORDS.get(word, ""))
+        elif (
+            re.search(r"\d(?:m|bn)$", text)
+            or NOT_A_FIGURE.match(after)
+            or POINTS_AFTER.match(after)
+            or re.search(r"\b(?:aged|age of|ages of)\s+$", before, re.IGNORECASE)
+        ):
+            return None
+    population_match = POPULATION.match(after) if kind in ("count", "ratio") else None
     population = population_match.group("population").lower() if population_match else ""
-    metric = _metric(body, match, population_match)
+    metric = _metric(body, match, population_match) if kind in ("count",) else None
     if metric is None and population in ("bodies", "corpses", "dead"):
         metric = "killed"  # "we have received 64 bodies"
+    measure = _measure(body, match)
     if metric is None:
+        metric = "other"
+        if not measure and kind == "count" and qualifier != "vague":
+            return None  # a bare number with nothing said of what it counts
+    unit = "fraction" if kind in ("percent", "ratio") or (words and words.lower() in FRACTIONS) else "people"
+    if words and words.lower() in FRACTIONS and metric != "territory" and not population:
         return None
-    unit = "fraction" if words and words.lower() in FRACTIONS else "people"
-    if unit == "fraction" and metric != "territory" and not population:
-        return None
-    return Figure(
-        text=match.group().strip(),
+    figure = Figure(
+        text=text,
         start=offset + match.start(),
-        end=offset + match.end(),
+        end=offset + match.start() + len(text) if kind == "percent" else offset + match.end(),
         qualifier=qualifier,
         low=low,
         high=high,
@@ -206,6 +335,19 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         vague_text=words if qualifier == "vague" else "",
         unit=unit,
     )
+    figure.extra = {"kind": kind, "currency": currency, "measure": measure}
+    return figure
+
+
+def _measure(body: str, match: re.Match) -> str:
+    """What the figure counts, in the sentence's own words: the content words of its clause
+    just before and after it ("jobs added", "were being treated", "turnout")."""
+    left = re.split(r"[,;:]|\b(?:and|but|while|whereas)\b", body[max(0, match.start() - 60) : match.start()])[-1]
+    right = re.split(r"[,;:.!?]|\b(?:and|but|while|whereas)\b", body[match.end() : match.end() + 60])[0]
+    before = [w for w in WORD.findall(left) if w.lower() not in STOP_WORDS and not NEXT_NUMBER.fullmatch(w)]
+    after = [w for w in WORD.findall(right) if w.lower() not in STOP_WORDS and not NEXT_NUMBER.fullmatch(w)]
+    words = before[-3:] + after[:3]
+    return " ".join(w.lower() for w in words)
 
 
 def _bounds(qualifier: str, amount: float) -> tuple[float | None, float | None]:
@@ -224,8 +366,10 @@ def _metric(body: str, match: re.Match, population_match) -> str | None:
         last = next(reversed(list(pattern.finditer(just_before))), None)
         if last and not just_before[last.end() :].strip() and metric != "territory":
             return metric
+    if TOLL_BEFORE.search(body[max(0, match.start() - 80) : match.start()]):
+        return "killed"  # "put the death toll at 45", "the toll has risen above 11,000"
     tail_start = match.end() + (population_match.end() if population_match else 0)
-    after = body[tail_start : tail_start + 70]
+    after = re.split(r"[,;]", body[tail_start : tail_start + 70])[0]
     another = NEXT_NUMBER.search(after)
     if another:
         after = after[: another.start()]  # "64 bodies and more than 200 wounded": "wounded" is the 200's
@@ -243,3 +387,13 @@ def _metric(body: str, match: re.Match, population_match) -> str | None:
         if pattern.search(before):
             return metric if metric != "territory" or not population_match else None
     return None
+
+
+def last_metric(text: str) -> str | None:
+    """The metric of the last word of what happened to people in `text`."""
+    best = None
+    for pattern, metric in METRIC_PATTERNS:
+        for found in pattern.finditer(text):
+            if metric != "territory" and (best is None or found.start() > best[0]):
+                best = (found.start(), metric)
+    return best[1] if best else None

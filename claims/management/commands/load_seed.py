@@ -8,6 +8,7 @@ from django.db import transaction
 
 from claims import services
 from claims.models import Claim, Event
+from claims.services.verification_notes import set_verification_note
 from sources.models import Affiliation, Document, Source, SourceAlias
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
@@ -103,11 +104,20 @@ class Command(BaseCommand):
         self._report("Documents", created, 1)
         return document
 
+    def _verification_notes(self, claim: Claim, rows: list[dict]) -> None:
+        """The report's own hedge on the appearances it covers, with where it stands in the text."""
+        for row in rows:
+            appearance = claim.appearances.filter(excerpt=row["excerpt"]).order_by("pk").first()
+            if row.get("verification_note") and appearance is not None:
+                set_verification_note(appearance=appearance, note=row["verification_note"], user=None)
+
     def _claims(self, rows: list[dict], sources, events, document: Document) -> None:
         created = 0
         for number, row in enumerate(rows, start=1):
             speaker = sources[row["speaker"]]
-            if Claim.objects.filter(speaker=speaker, text=row["text"]).exists():
+            known = Claim.objects.filter(speaker=speaker, text=row["text"]).first()
+            if known is not None:
+                self._verification_notes(known, row["appearances"])  # a seed loaded before notes were kept
                 continue
             services.record_claim(
                 speaker=speaker,
@@ -124,6 +134,7 @@ class Command(BaseCommand):
                         "document": document,
                         "excerpt": a["excerpt"],
                         "speaker_role": a.get("speaker_role", ""),
+                        "verification_note": a.get("verification_note", ""),
                         "relayed_by": [(sources[key], role) for key, role in a.get("relayed_by", [])],
                     }
                     for a in row["appearances"]
