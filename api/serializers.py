@@ -138,7 +138,8 @@ class ClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id", "url", "text", "quote", "kind", "status", "speaker", "described_as", "said_on", "event",
+            "id", "url", "text", "quote", "kind", "language", "status", "speaker", "described_as", "said_on",
+            "event",
             "chain", "figures", "appearances", "evidence", "verdicts", "attribution_text", "claimreview_url",
             "version", "created_at", "updated_at",
         ]  # fmt: skip

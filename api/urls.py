@@ -3,6 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from api.factcheck import FactCheckSearchView
+from api.matching import MatchView
 from api.sources import DocumentViewSet, SourceViewSet
 from api.views import ChangesView, ClaimViewSet, EventViewSet, LookupView, VerdictViewSet
 
@@ -19,4 +21,7 @@ urlpatterns = [
     *router.urls,
     path("lookup/", LookupView.as_view(), name="lookup"),
     path("changes/", ChangesView.as_view(), name="changes"),
+    path("match/", MatchView.as_view(), name="match"),
+    # A Fact Check Tools client appends "claims:search" to its base URL, /api/v1/factcheck/.
+    path("factcheck/claims:search", FactCheckSearchView.as_view(), name="factcheck-search"),
 ]

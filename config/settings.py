@@ -22,6 +22,7 @@ import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -240,6 +241,11 @@ CLAIMREVIEW_PUBLISHER_URL = os.environ.get("CLAIMREVIEW_PUBLISHER_URL", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # The public page of a fact-check, "{id}" standing for the claim's id; the API detail otherwise.
 CLAIMREVIEW_URL = os.environ.get("CLAIMREVIEW_URL", "")
+# The publisher the Fact Check Tools-compatible search names on every review (api/factcheck.py).
+FACTCHECK_PUBLISHER_NAME = os.environ.get("FACTCHECK_PUBLISHER_NAME") or CLAIMREVIEW_PUBLISHER
+FACTCHECK_PUBLISHER_SITE = (
+    os.environ.get("FACTCHECK_PUBLISHER_SITE") or urlsplit(CLAIMREVIEW_PUBLISHER_URL or SITE_URL).hostname or ""
+)
 
 # Reverting from the history page would write around the services (a status, say).
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -198,7 +198,7 @@ def test_the_fuzzing_sent_at_least_a_thousand_cases_to_every_operation():
     print("\n".join([*lines, f"{total} cases in all"]))
     assert total >= MIN_CASES, f"{total} cases, fewer than {MIN_CASES}"
     assert all(cases[caller, operation] for caller in CALLERS for operation in OPERATIONS)
-    writes = [op for op in OPERATIONS if op.startswith("POST")]
+    writes = [op for op in OPERATIONS if op.startswith("POST") and op != "POST /api/v1/match/"]  # match reads
     assert not any(statuses["newsroom", op, "2xx"] for op in writes), "a read-only key wrote"
     # An editor's writes go through too, not only their refusals: the state changes are fuzzed.
     assert all(statuses["editor", op, "2xx"] for op in writes), {op: statuses["editor", op, "2xx"] for op in writes}

@@ -73,6 +73,8 @@ API = {
     ("api:event-figures", "GET"): (lambda w: f"/api/v1/events/{w.claim.event_id}/figures/", None, READ),
     ("api:lookup", "GET"): (lambda w: f"/api/v1/lookup/?url={SEED_URL}", None, READ),
     ("api:changes", "GET"): (lambda w: "/api/v1/changes/", None, READ),
+    ("api:match", "POST"): (lambda w: "/api/v1/match/", lambda w: {"text": "some 500 people were killed"}, READ),
+    ("api:factcheck-search", "GET"): (lambda w: "/api/v1/factcheck/claims:search?query=Ramadi", None, READ),
     ("schema", "GET"): (lambda w: "/api/schema/", None, OPEN),
     ("api-docs", "GET"): (lambda w: "/api/docs/", None, OPEN),
 }
