@@ -12,6 +12,7 @@ from difflib import SequenceMatcher
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from claims import matching
 from claims.models import Appearance, Claim, Figure
 from intake.extraction import extract
 from sources.models import Document, Source
@@ -73,14 +74,44 @@ def figures_of(candidate) -> list[dict]:
 
 
 def known_claim(
-    *, text: str, quote: str, speaker_id: int | None, figures: list[dict], published: date | None = None
+    *,
+    text: str,
+    quote: str,
+    speaker_id: int | None,
+    figures: list[dict],
+    published: date | None = None,
+    speaker_name: str = "",
 ) -> tuple[Claim | None, str]:
     """The known claim a candidate repeats, and why it is taken for the same one.
 
     The same figure means the same speaker, metric, qualifier, bounds and population (where
     both give one), and a claim made within a week of this article, where both dates are known:
     "five killed, the Interior Ministry said" in Mosul on 1 May is not the Basra toll of 20 May.
+    Then near-identical wording (wire copy). Then claims.matching's ranked match, when it is
+    good enough to offer (a paraphrase, a rounded figure, another outlet's wording), under the
+    same week's rule.
     """
+    found, reason = _same_figure_or_text(text, speaker_id, figures, published)
+    if found is not None:
+        return found, reason
+    for match in matching.matches(text, speaker_name=speaker_name or None, figures=figures or None, limit=3):
+        if match.offered and _close_in_time(match.claim, published):
+            return match.claim, f"likely the same claim (score {match.score:.2f}): {'; '.join(match.reasons)}"
+    return None, ""
+
+
+def possible_matches(candidate, limit: int = 5) -> list:
+    """The known claims the candidate may repeat, best first, for the reviewer to weigh."""
+    published = candidate.document.published_at.date() if candidate.document.published_at else None
+    return matching.matches(
+        candidate.text, speaker_name=candidate.speaker_name or None, figures=candidate.figures or None,
+        published=published, limit=limit,
+    )  # fmt: skip
+
+
+def _same_figure_or_text(
+    text: str, speaker_id: int | None, figures: list[dict], published: date | None
+) -> tuple[Claim | None, str]:
     if speaker_id is not None:
         for found in figures:
             fields = figure_fields(found)

@@ -19,6 +19,7 @@ from claims.services.writes import (
 )
 from intake import candidates as intake
 from intake.extraction import attribution
+from sources.languages import detect_language, normalise_language_tag, validate_language_tag
 from sources.models import Document, Source, canonical_url
 
 
@@ -31,7 +32,7 @@ def import_article(
     user,
     published_at: datetime | None = None,
     byline: str = "",
-    language: str = "en",
+    language: str | None = None,
 ) -> tuple[Document, str, list[Candidate]]:
     """Store an article and the candidate claims the extractor finds in it.
 
@@ -43,6 +44,7 @@ def import_article(
         url = canonical_url(url)
     except ValueError as exc:
         raise ValidationError({"url": str(exc)}) from exc
+    language = article_language(text, language)
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(url=url).first()
         if document is None:
@@ -68,6 +70,19 @@ def import_article(
     return document, outcome, candidates
 
 
+def article_language(text: str, given: str | None) -> str:
+    """The article's language: as given (a BCP 47 tag, refused under "language" if it is not
+    one), or else detected from the text."""
+    if not given:
+        return detect_language(text)
+    tag = normalise_language_tag(given)
+    try:
+        validate_language_tag(tag)
+    except ValidationError as refusal:
+        raise ValidationError({"language": refusal.messages}) from refusal
+    return tag
+
+
 def _relocate_appearances(document: Document, user) -> None:
     """After the text changed, point each recorded excerpt at where it stands now (or nowhere)."""
     for appearance in document.appearances.select_related("claim"):
@@ -86,6 +101,7 @@ def _candidate(document: Document, found: dict) -> Candidate:
         speaker_id=speaker["source_id"],
         figures=found["figures"],
         published=document.published_at.date() if document.published_at else None,
+        speaker_name=speaker["name"] or speaker["mention"],
     )
     candidate = Candidate(
         document=document,
@@ -154,6 +170,14 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
             "end": candidate.end,
             "speaker_role": candidate.speaker_mention,
         }
+        # The report's own hedge on what it says here goes onto the appearance (issue 15).
+        from intake.extraction.hedges import hedge_for
+
+        others = [{"start": start} for start in candidate.document.candidates.values_list("start", flat=True)]
+        hedge = hedge_for(candidate.document.text, candidate.start, candidate.end, others)
+        if hedge:
+            appearance["verification_note"] = hedge["text"]
+            appearance["verification_note_start"], appearance["verification_note_end"] = hedge["start"], hedge["end"]
         if candidate.speaker_source_id is None:
             # A speaker accepted earlier (from this article, say) may be known by now.
             source_id, _ = intake.resolve_source(candidate.speaker_name)
@@ -166,6 +190,7 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
                 speaker_id=candidate.speaker_source_id,
                 figures=candidate.figures,
                 published=candidate.document.published_at.date() if candidate.document.published_at else None,
+                speaker_name=candidate.speaker_name,
             )
         if candidate.match_claim_id and not as_new:
             claim = candidate.match_claim
@@ -185,6 +210,7 @@ def accept_candidate(*, candidate: Candidate, user, edits: dict | None = None, a
                 figures=intake.figures_of(candidate),
                 appearances=[appearance],
                 machine_suggested=True,
+                language=candidate.document.language,
             )
             candidate.state = Candidate.State.ACCEPTED
         candidate.claim, candidate.reviewed_by, candidate.reviewed_at = claim, user, timezone.now()

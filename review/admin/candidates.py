@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.models import (
@@ -18,6 +19,7 @@ from claims.models import (
 )
 from intake import candidates as intake
 from intake import services as intake_services
+from review.admin.common import status_badge
 
 
 class CandidateFigureForm(forms.Form):
@@ -109,16 +111,36 @@ class CandidateAdmin(SimpleHistoryAdmin):
     list_select_related = ["document", "match_claim"]
     search_fields = ["text", "speaker_name", "speaker_mention"]
     autocomplete_fields = ["speaker_source"]
-    readonly_fields = ["document", "speaker_mention", "match_claim", "match_reason", "state", "claim"]
+    readonly_fields = [
+        "document", "speaker_mention", "match_claim", "match_reason", "state", "claim", "possible_matches",
+    ]  # fmt: skip
 
     def get_fields(self, request, obj=None):
         fields = ["document", "text", "quote", "speaker_mention", "speaker_name", "speaker_source", "said_on"]
         if obj is not None and obj.match_claim_id:
             fields += ["match_claim", "match_reason"]
-        fields.append("state")
+        fields += ["possible_matches", "state"]
         if obj is not None and obj.claim_id:
             fields.append("claim")
         return fields
+
+    @admin.display(description="Known claims it may repeat")
+    def possible_matches(self, obj):
+        found = intake.possible_matches(obj) if obj.pk else []
+        if not found:
+            return "None found."
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">claim {}</a> {} “{}” — score {}{}: {}</li>',
+            (
+                (
+                    reverse("admin:claims_claim_change", args=[m.claim.pk]), m.claim.pk, status_badge(m.claim.status),
+                    m.claim.text[:120], f"{m.score:.2f}", " (offered)" if m.offered else "", "; ".join(m.reasons),
+                )
+                for m in found
+            ),
+        )  # fmt: skip
+        return format_html('<ol class="possible-matches">{}</ol>', rows)
 
     @admin.display(description="Claim")
     def short_text(self, obj):

@@ -32,6 +32,9 @@ class ImportArticleForm(forms.Form):
     title = forms.CharField(max_length=500)
     published_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM, or just the date.")
     byline = forms.CharField(max_length=300, required=False)
+    language = forms.CharField(
+        max_length=16, required=False, help_text="BCP 47 tag (en, ar, pt-BR); left empty, it is detected from the text."
+    )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 20, "cols": 100}), max_length=2_000_000)
 
     def clean(self):
@@ -226,7 +229,7 @@ class DocumentAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
                     document, outcome, candidates = intake_services.import_article(
                         url=data["url"], outlet=form.outlet_source(request.user), title=data["title"],
                         text=data["text"], published_at=data["published_at"], byline=data["byline"],
-                        user=request.user,
+                        language=data["language"] or None, user=request.user,
                     )  # fmt: skip
             except ValidationError as refusal:
                 for field, errors in refusal.message_dict.items():

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--title", required=True)
         parser.add_argument("--published", help="YYYY-MM-DD or an ISO 8601 time.")
         parser.add_argument("--byline", default="")
-        parser.add_argument("--language", default="en")
+        parser.add_argument("--language", help="BCP 47 tag (en, ar, pt-BR); detected from the text when not given.")
 
     def handle(self, *args, path, url, outlet, title, published, byline, language, **options):
         raw = sys.stdin.buffer.read() if path == "-" else self._read(path)
