@@ -3,8 +3,9 @@ naming the field, 409, 412, 413, 503 for a database that is unreachable), Django
 views, and /healthz."""
 
 import logging
+import re
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
@@ -15,6 +16,7 @@ from django.views.defaults import server_error as default_server_error
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -59,9 +61,10 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
-        errors = exc.error_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.error_list}
+        errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
         codes = {e.code for messages in errors.values() for e in messages}
-        body = {field: [m for e in messages for m in e.messages] for field, messages in errors.items()}
+        request = context.get("request")
+        body = as_sent(exc, getattr(request, "data", None))
         if "stale" in codes:
             return Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
         if codes & CONFLICT_CODES:
@@ -75,7 +78,47 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None and request.path.startswith("/api/"):
+        # Every refusal under /api/ is JSON, whatever the view renders otherwise (the schema
+        # view's own renderer would answer a 405 in YAML).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+    return response
+
+
+# Where a service names an input by its model field and the API takes it by another name.
+SENT_NAMES = {"appearance": {"document": "document_url"}}
+NESTED_LABEL = re.compile(r"^(?P<label>[A-Z][a-z]+) (?P<number>\d+): ")
+
+
+def _messages(errors: dict) -> dict:
+    return {
+        ("non_field_errors" if name == NON_FIELD_ERRORS else name): [m for e in items for m in e.messages]
+        for name, items in errors.items()
+    }
+
+
+def as_sent(exc: DjangoValidationError, data) -> dict:
+    """A service's refusal in the shape DRF gives its own: the field names as sent, a nested
+    object's errors under its list index counted from 0 ({"figures": {"1": {"low": […]}}} is
+    the second figure), and `non_field_errors` for what concerns the request as a whole."""
+    errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+    body = _messages(errors)
+    cause = exc.__cause__
+    if not (isinstance(cause, DjangoValidationError) and len(errors) == 1):
+        return body
+    (field,) = errors
+    first = NESTED_LABEL.match(body[field][0]) if body[field] else None
+    if first is None:
+        return body
+    inner = _messages(cause.error_dict if hasattr(cause, "error_dict") else {NON_FIELD_ERRORS: cause.error_list})
+    index = int(first["number"]) - 1
+    singular = field[:-1]
+    if isinstance(data, dict) and field not in data and singular in data and index == 0:
+        renames = SENT_NAMES.get(singular, {})
+        return {singular: {renames.get(name, name): messages for name, messages in inner.items()}}
+    return {field: {str(index): inner}}
 
 
 def healthz(request):

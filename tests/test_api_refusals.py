@@ -146,3 +146,53 @@ def test_an_unknown_api_path_is_a_json_404_even_with_debug_on(api, editor, seed,
 def test_the_favicon_is_served(client):
     response = client.get("/favicon.ico", follow=True)
     assert response.status_code == 200 and response.redirect_chain[-1][0].endswith(".svg")
+
+
+def _figure(**values) -> dict:
+    return {"as_written": "5", "metric": "killed", "qualifier": "exact", "low": 5, "high": 5, **values}
+
+
+def test_a_figure_refused_by_the_serializer_or_the_service_is_keyed_by_the_same_index(api, seed, editor):
+    from tests.conftest import key_acting_for
+
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    speaker = source("Muhannad Haimour").pk
+    claims_before = Claim.objects.count()
+
+    def refusal(second_figure):
+        body = {"kind": "figure", "text": "Five were killed.", "speaker": speaker}
+        body["figures"] = [_figure(), second_figure]
+        response = api.post("/api/v1/claims/", body, content_type="application/json", **writer)
+        assert response.status_code == 400
+        return response.json()
+
+    by_serializer = refusal(_figure(qualifier="roughly"))  # a shape DRF checks
+    by_service = refusal(_figure(low=9))  # a rule the service checks (low above high)
+    assert list(by_serializer["figures"]) == list(by_service["figures"]) == ["1"]
+    assert "qualifier" in by_serializer["figures"]["1"]
+    assert "low bound cannot be above" in str(by_service["figures"]["1"]["non_field_errors"])
+    assert "Figure 2" not in str(by_service)  # no second count in the words
+    assert Claim.objects.count() == claims_before  # nothing half-written
+
+
+def test_a_rule_on_the_whole_request_is_under_non_field_errors_as_drf_gives_it(api, killed_500, editor):
+    from tests.conftest import key_acting_for
+
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    url = f"/api/v1/claims/{killed_500.pk}/evidence/"
+    no_basis = api.post(url, {"stance": "supports", "note": "n"}, content_type="application/json", **writer)
+    itself = {"stance": "supports", "note": "n", "evidence_claim": killed_500.pk}
+    self_evidence = api.post(url, itself, content_type="application/json", **writer)
+    for response in (no_basis, self_evidence):
+        assert response.status_code == 400
+        assert list(response.json()) == ["non_field_errors"] and "__all__" not in response.content.decode()
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["DEBUG off", "DEBUG on"])
+def test_a_wrong_method_on_the_schema_is_a_json_405(api, seed, settings, debug):
+    settings.DEBUG = debug
+    response = api.post("/api/schema/")
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
+    assert "POST" in response.json()["detail"]
+    missing = api.get("/api/v1/claims/999999999/")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"

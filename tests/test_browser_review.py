@@ -88,6 +88,7 @@ def claim_500() -> Claim:
 
 def add_supporting_evidence(page, source_name: str, note: str) -> None:
     page.click("text=Add another New evidence")
+    page.check("#id_evidence-2-0-basis input[value=statement]")
     page.select_option("#id_evidence-2-0-stance", "supports")
     page.locator("#id_evidence-2-0-source + .select2").click()
     page.locator(".select2-search__field").fill(source_name.split()[-1])
@@ -99,7 +100,7 @@ def add_supporting_evidence(page, source_name: str, note: str) -> None:
 
 def propose(page, status: str, rationale: str) -> None:
     page.click("text=Record verdict")
-    page.select_option("#id_status", status)
+    page.check(f"input[name=status][value={status}]")
     page.fill("#id_rationale", rationale)
     page.click("input[type=submit][value='Propose verdict']")
 
@@ -194,6 +195,8 @@ def test_the_event_page_draws_the_seed_figures(desk, page):
 def add_evidence_by(page, field: str, search: str, option_text: str, note: str) -> None:
     """Add supporting evidence through the admin's "add evidence" inline, choosing `field` by search."""
     page.click("text=Add another New evidence")
+    basis = {"evidence_claim": "claim", "document": "document", "source": "statement"}[field]
+    page.check(f"#id_evidence-2-0-basis input[value={basis}]")
     page.select_option("#id_evidence-2-0-stance", "supports")
     page.locator(f"#id_evidence-2-0-{field} + .select2").click()
     page.locator(".select2-search__field").fill(search)

@@ -30,7 +30,7 @@ from claims.services.recording import (
 )
 from claims.services.sources import delete_affiliation, save_affiliation, save_source
 from claims.services.verdicts import propose_verdict, publish_verdict
-from claims.services.writes import CLAIM_FIELDS, FIGURE_FIELDS, parse_version, refuse_stale
+from claims.services.writes import CLAIM_FIELDS, FIGURE_FIELDS, parse_version, refuse_stale, run_by
 
 __all__ = [
     "CLAIM_FIELDS",
@@ -55,6 +55,7 @@ __all__ = [
     "refuse_stale",
     "remove_appearance",
     "remove_evidence",
+    "run_by",
     "save_affiliation",
     "save_document",
     "save_figure",

@@ -70,8 +70,26 @@ def shown(claim_ids: Iterable[int]) -> None:
     _pending.ids.update(claim_ids)
 
 
+_run_by = threading.local()
+
+
+@contextmanager
+def run_by(command: str):
+    """Name the command making the changes inside, for the history of what no one signed in did:
+    "loaded from the seed: claim recorded"."""
+    outer = getattr(_run_by, "command", None)
+    _run_by.command = command
+    try:
+        yield
+    finally:
+        _run_by.command = outer
+
+
 def audit(instance, user, reason: str):
     """Tell django-simple-history who made the next save of `instance` and why."""
+    command = getattr(_run_by, "command", None)
+    if user is None and command and not reason.startswith(command):
+        reason = f"{command}: {reason}"
     instance._history_user = user
     instance._change_reason = reason[:100]
     return instance

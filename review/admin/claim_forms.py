@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import OuterRef, Subquery
+from django.utils.html import format_html
 
 from claims import services
 from claims.models import (
@@ -66,6 +67,19 @@ class AppearanceInline(admin.TabularInline):
         return obj.chain_text()
 
 
+def evidence_in_words(evidence: Evidence) -> str:
+    """What a piece of evidence points to, as a reader says it, never as an id."""
+    if evidence.evidence_claim_id:
+        claim = evidence.evidence_claim
+        return f"Claim by {claim.speaker}: “{claim}”"
+    if evidence.document_id:
+        document = evidence.document
+        resting = f", resting on {evidence.attributed_to}" if evidence.attributed_to_id else ""
+        return f"Document from {document.outlet}: “{document.title}”{resting}"
+    on = f" on {evidence.stated_on:%Y-%m-%d}" if evidence.stated_on else ""
+    return f"Statement by {evidence.source}{on}"
+
+
 class EvidenceInline(admin.TabularInline):
     """Existing evidence, read-only: remove it and add it again to change it."""
 
@@ -80,24 +94,84 @@ class EvidenceInline(admin.TabularInline):
     def adder(self, obj):
         return str(obj.added_by or "")
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("evidence_claim__speaker", "document__outlet", "source", "attributed_to", "added_by")
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
 
     @admin.display(description="Evidence")
     def basis(self, obj):
-        return obj.evidence_claim or obj.document or f"statement by {obj.source}"
+        return evidence_in_words(obj)
 
     @admin.display(description="Independence")
     def independence(self, obj):
         return obj.independence_reason or obj.independence.reason
 
 
+class NewEvidenceForm(forms.ModelForm):
+    """New evidence, with what it rests on chosen first: another claim, a document or a
+    source's statement. Only the chosen box shows (desk.css), and a box filled for another
+    kind is refused, so a name typed in the claim box cannot stand for a document or a source."""
+
+    BASES = {
+        "claim": ("Another claim the desk recorded", ["evidence_claim"]),
+        "document": ("A document: an article, a report", ["document", "attributed_to"]),
+        "statement": ("A source's own statement to the desk", ["source", "stated_on"]),
+    }
+    basis = forms.ChoiceField(
+        label="The evidence is",
+        choices=[(value, label) for value, (label, _) in BASES.items()],
+        widget=forms.RadioSelect,
+        required=False,  # told from the one box filled, when a posted form (not the page) leaves it out
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["stance", "evidence_claim", "document", "attributed_to", "source", "stated_on", "note"]
+        labels = {
+            "evidence_claim": "Claim",
+            "source": "Source making the statement",
+            "attributed_to": "Its support rests on",
+        }
+        help_texts = {
+            "evidence_claim": "Search the claim's words or its speaker's name; the claim itself is the evidence.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get("basis")
+        if not chosen:
+            filled = [basis for basis, (_, names) in self.BASES.items() if cleaned.get(names[0])]
+            if len(filled) != 1:
+                self.add_error("basis", "Choose what the evidence is: another claim, a document or a statement.")
+                return cleaned
+            chosen = cleaned["basis"] = filled[0]
+        label, own = self.BASES[chosen]
+        required = own[0]
+        if not cleaned.get(required):
+            self.add_error(required, f"You chose “{label.lower()}”: pick it here.")
+        for other, (other_label, names) in self.BASES.items():
+            for name in names:
+                if other != chosen and cleaned.get(name):
+                    self.add_error(
+                        name, f"This is for “{other_label.lower()}”, but you chose “{label.lower()}”: clear it."
+                    )
+        return cleaned
+
+
 class NewEvidenceInline(admin.StackedInline):
     model = Evidence
+    form = NewEvidenceForm
     fk_name = "claim"
     extra = 0
-    fields = ["stance", ("evidence_claim", "document", "source", "stated_on"), "attributed_to", "note"]
+    fields = ["basis", "stance", "evidence_claim", "document", "attributed_to", "source", "stated_on", "note"]
     autocomplete_fields = ["evidence_claim", "document", "source", "attributed_to"]
+    classes = ["new-evidence"]
     verbose_name = "new evidence"
     verbose_name_plural = "add evidence"
 
@@ -142,8 +216,23 @@ class VerdictInline(admin.TabularInline):
         return False
 
 
+def statuses_with_definitions(statuses=VERDICT_STATUSES) -> list:
+    """Each status as a choice that says what it means, for reviewers picking one."""
+    return [
+        (
+            status.value,
+            format_html(
+                '<strong class="status-name">{}</strong> <span class="status-definition">{}</span>',
+                status.label,
+                status.definition,
+            ),
+        )
+        for status in statuses
+    ]
+
+
 class VerdictProposalForm(forms.Form):
-    status = forms.ChoiceField(choices=status_choices(blank=True))
+    status = forms.ChoiceField(choices=statuses_with_definitions(), widget=forms.RadioSelect)
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
     superseded_by = forms.ModelChoiceField(
         queryset=Claim.objects.none(),

@@ -35,8 +35,10 @@ from review.admin.claim_forms import (
     NewEvidenceInline,
     VerdictInline,
     VerdictProposalForm,
+    evidence_in_words,
 )
 from review.admin.common import (
+    DeskHistory,
     EstimatedCountPaginator,
     ServiceRefusalMixin,
     posted_version,
@@ -55,7 +57,7 @@ from sources.models import Affiliation, Document
 
 
 @admin.register(Claim)
-class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+class ClaimAdmin(ServiceRefusalMixin, DeskHistory, SimpleHistoryAdmin):
     list_display = [
         "short_text",
         "speaker_with_role",
@@ -203,6 +205,37 @@ class ClaimAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             pending.rationale,
             propose,
         )
+
+    # History: what a change of version was
+
+    def what_changed(self, record) -> str:
+        """The evidence, verdict or figure a claim's history row stands for, found by the
+        change its reason names, in the same instant or just before."""
+        reason = record.history_change_reason or ""
+        related = {
+            "evidence": (Evidence, "Evidence {}: {}"),
+            "verdict": (Verdict, "Verdict {}: {}"),
+            "figure": (Figure, "Figure {}: {}"),
+        }
+        for word, (model, template) in related.items():
+            if reason.startswith(word):
+                kind = "-" if reason.endswith(("removed", "deleted")) else None
+                found = model.history.filter(claim_id=record.id, history_date__lte=record.history_date)
+                if kind:
+                    found = found.filter(history_type=kind)
+                found = found.order_by("-history_date").first()
+                if found is None:
+                    return ""
+                instance = found.instance
+                if model is Evidence:
+                    words = f"{instance.get_stance_display()}: {evidence_in_words(instance)}"
+                elif model is Verdict:
+                    words = f"{instance.get_status_display()}: “{instance.rationale}”"
+                else:
+                    words = instance.summary()
+                action = reason.split(":", 1)[0].partition(" ")[2]  # "verdict proposed: …" → "proposed"
+                return template.format(action, words)
+        return ""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)

@@ -1,10 +1,12 @@
 """What every page of the reviewers' admin shares: service refusals as messages, estimated
 counts, status badges, and read-only history pages."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -131,5 +133,51 @@ class ReadOnly:
         return False
 
 
-class ReadOnlyHistoryAdmin(ReadOnly, SimpleHistoryAdmin):
+def number_as_written(value) -> str:
+    """500, not 500.0000; 8,000 with its separator: a number as people write it."""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}"
+    return f"{value:,}"
+
+
+def display_for_field_as_written(display_for_field):
+    """Django's read-only display of a field, with numbers as people write them.
+
+    Django shows a DecimalField with all its places and no separator (500.0000, 8000) on
+    read-only pages, inlines and history; installed for the admin by ReviewConfig.ready."""
+
+    def display(value, field, empty_value_display, *args, **kwargs):
+        numeric = isinstance(field, (models.DecimalField, models.IntegerField)) and not isinstance(
+            field, models.AutoField
+        )
+        if numeric and isinstance(value, (int, Decimal)) and not isinstance(value, bool) and not field.choices:
+            return number_as_written(value)
+        return display_for_field(value, field, empty_value_display, *args, **kwargs)
+
+    return display
+
+
+SEED_REASON = "loaded from the seed"
+
+
+class DeskHistory:
+    """A history page that says who and what in the desk's words: a change no one signed in
+    made was loaded from the seed or written by a command; a row says what changed (the
+    evidence added, the verdict proposed) where the record itself only shows a version."""
+
+    object_history_list_template = "review/object_history_list.html"
+
+    def set_history_delta_changes(self, request, page_obj, *args, **kwargs):
+        super().set_history_delta_changes(request, page_obj, *args, **kwargs)
+        for record in page_obj.object_list:
+            reason = record.history_change_reason or ""
+            # A command names itself (claims.services.run_by): "loaded from the seed: claim recorded".
+            record.changed_by_no_one = SEED_REASON if reason.startswith(SEED_REASON) else "a command (no one signed in)"
+            record.what_changed = self.what_changed(record)
+
+    def what_changed(self, record) -> str:
+        return ""
+
+
+class ReadOnlyHistoryAdmin(ReadOnly, DeskHistory, SimpleHistoryAdmin):
     """Written through other pages and the services; here to list them and show their history."""

@@ -9,10 +9,11 @@ from claims.models import (
     Event,
 )
 from review import charts
+from review.admin.common import DeskHistory
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(DeskHistory, SimpleHistoryAdmin):
     list_display = ["name", "place", "country", "start_date", "end_date"]
     list_filter = ["country"]
     search_fields = ["name", "place", "description"]

@@ -6,6 +6,7 @@ from claims import services
 from claims.models import (
     Evidence,
 )
+from review.admin.claim_forms import evidence_in_words
 from review.admin.common import (
     ReadOnlyHistoryAdmin,
     ServiceRefusalMixin,
@@ -14,9 +15,31 @@ from review.admin.common import (
 
 @admin.register(Evidence)
 class EvidenceAdmin(ServiceRefusalMixin, ReadOnlyHistoryAdmin):
-    list_display = ["claim", "stance", "origin", "independent", "independence_reason", "added_by", "created_at"]
+    list_display = [
+        "claim",
+        "stance",
+        "points_to",
+        "origin",
+        "independent",
+        "independence_reason",
+        "added_by",
+        "created_at",
+    ]
     list_filter = ["stance", "independent", "independence_code"]
-    list_select_related = ["claim", "source", "document__outlet", "evidence_claim__speaker", "added_by"]
+    list_select_related = [
+        "claim",
+        "source",
+        "document__outlet",
+        "evidence_claim__speaker",
+        "attributed_to",
+        "added_by",
+    ]
+    readonly_fields = ["points_to"]
+
+    @admin.display(description="Evidence")
+    def points_to(self, obj):
+        return evidence_in_words(obj)
+
     search_fields = ["claim__text", "note"]
 
     def has_delete_permission(self, request, obj=None):

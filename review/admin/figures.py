@@ -8,12 +8,13 @@ from claims.models import (
     Figure,
 )
 from review.admin.common import (
+    DeskHistory,
     ServiceRefusalMixin,
 )
 
 
 @admin.register(Figure)
-class FigureAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
+class FigureAdmin(ServiceRefusalMixin, DeskHistory, SimpleHistoryAdmin):
     list_display = ["__str__", "claim", "metric", "qualifier", "period_start", "period_end", "place"]
     list_filter = ["metric", "qualifier", "unit", "claim__event"]
     list_select_related = ["claim"]

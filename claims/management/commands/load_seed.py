@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seed = json.loads(SEED_FILE.read_text(encoding="utf-8"))
-        with transaction.atomic():
+        with transaction.atomic(), services.run_by("loaded from the seed"):
             sources = self._sources(seed["sources"])
             self._affiliations(seed["affiliations"], sources)
             events = self._events(seed["events"])
