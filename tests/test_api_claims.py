@@ -13,8 +13,8 @@ SEED_URL = "https://seed.invalid/ap/2015-05-18/hundreds-killed-as-ramadi-falls-t
 def test_a_claim_detail_carries_the_whole_contract(api, killed_500):
     body = api.get(f"/api/v1/claims/{killed_500.pk}/").json()
     assert set(body) == {
-        "id", "url", "text", "quote", "kind", "language", "status", "speaker", "described_as", "said_on", "event", "chain",
-        "figures", "appearances", "evidence", "verdicts", "attribution_text", "claimreview_url", "version",
+        "id", "url", "text", "quote", "kind", "language", "status", "speaker", "described_as", "said_on", "event",
+        "chain", "figures", "appearances", "evidence", "verdicts", "attribution_text", "claimreview_url", "version",
         "created_at", "updated_at",
     }  # fmt: skip
     assert body["url"] == f"http://testserver/api/v1/claims/{killed_500.pk}/"
