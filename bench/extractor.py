@@ -44,10 +44,12 @@ def main():
     args = parser.parse_args()
     text = corpus(args.megabytes)
     megabytes = len(text.encode()) / 1_000_000
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     candidates = extract(text)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(f"{megabytes:.1f} MB, {len(candidates)} candidates, {elapsed:.2f} s: {megabytes / elapsed:.2f} MB/s")
+    # The machine is shared: CPU time says what the extractor costs when others are busy too.
+    print(f"CPU time {cpu:.2f} s: {megabytes / cpu:.2f} MB/s of CPU")
     print("target >= 1.0 MB/s:", "met" if megabytes / elapsed >= 1 else "MISSED")
 
 

@@ -17,6 +17,7 @@ Offsets are character offsets into the text given. A speaker is resolved by the 
 """
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -49,7 +50,19 @@ THAT_OR_TO = re.compile(r"\s*(?:that|to)\b")
 TAIL = re.compile(r"\s*,\s*(?:adding|saying|with|and|while|noting)\b")
 NOT_A_CUE = re.compile(r"\b(?:an?|the|its|their|his|her|was|were|been|being|be|is|are)\s+$", re.IGNORECASE)
 LOOK_BACK = 400  # characters searched for a speaker before a cue
+# No character outside these can be part of a name run (NAME_TOKEN and the spaces between):
+# see _surname_runs.
+NAME_BARRIER = re.compile(r"[^\w\s'’.\-]")
 TRIVIAL_REST = re.compile(r"^[\s,.;:!?\"“”'’)\]-]*$")
+# Compiled once here rather than looked up in re's cache for every cue and figure.
+SHORT_REST = re.compile(r"\s*[\w.'’ -]{0,40}[.!?]?[\"”]?\s*")
+THAT = re.compile(r"\bthat\b")
+OPENS_CLAUSE = re.compile(
+    r"\s*,|\s*(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
+    r"because|although|though|whereas|even)\b"
+)
+LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+ESTIMATE = re.compile(r"\bestimat", re.IGNORECASE)
 
 
 class NulInText(ValueError):
@@ -64,10 +77,11 @@ def extract(text: str, published: date | None = None, resolve: Resolver | None =
     if "\x00" in text:
         raise NulInText(f"The text holds a NUL byte (at character {text.index(chr(0)):,}): give it as plain text.")
     extractor = _Extractor(text, published, resolve)
-    for paragraph in split_paragraphs(text):
+    paragraphs = split_paragraphs(text)  # split once: the hedges are found by paragraph too
+    for paragraph in paragraphs:
         extractor.paragraph(paragraph)
     candidates = sorted(extractor.candidates, key=lambda c: (c["start"], c["end"]))
-    attach_hedges(text, candidates)
+    attach_hedges(text, candidates, paragraphs=paragraphs)
     return candidates
 
 
@@ -81,6 +95,7 @@ class _Extractor:
         self.full_names: dict[str, str] = {}  # surname -> full name, as named earlier in the text
         self._resolved: dict[str, tuple[int | None, str]] = {}
         self._surnames: dict[str, list[tuple[int, str]]] = {}
+        self._barriers: list[int] | None = None
 
     def paragraph(self, paragraph: Span) -> None:
         sentences = split_sentences(self.text, paragraph)
@@ -187,14 +202,10 @@ class _Extractor:
             rest_start = cue.end()
             time = TIME_WORDS.match(text[rest_start:next_start])
             rest = text[rest_start + (time.end() if time else 0) : next_start]
-            short = re.fullmatch(r"\s*[\w.'’ -]{0,40}[.!?]?[\"”]?\s*", rest) and not re.search(r"\bthat\b", rest)
+            short = SHORT_REST.fullmatch(rest) and not THAT.search(rest)
             if cue.group().lower() in ("told", "tells") and short:
                 rest = ""  # "..., a spokeswoman told the Associated Press."
-            opens_clause = re.match(
-                r"\s*,|\s*(?:while|as(?!\s+(?:many|much|few|little|high|low)\b)|when|but|and|after|before|"
-                r"because|although|though|whereas|even)\b",
-                rest,
-            )
+            opens_clause = OPENS_CLAUSE.match(rest)
             if word.startswith("put the"):
                 content = Span(rest_start, next_start)  # "put the death toll at 41"
             elif TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
@@ -265,8 +276,7 @@ class _Extractor:
     def _named_earlier(self, surname: str, position: int) -> str | None:
         """The full name a surname stands for, as the text gave it earlier."""
         if surname not in self._surnames:
-            pattern = re.compile(rf"(?:{NAME_TOKEN}\s+){{1,3}}{re.escape(surname)}\b")
-            self._surnames[surname] = [(m.end(), m.group()) for m in pattern.finditer(self.text)]
+            self._surnames[surname] = self._surname_runs(surname)
         found = None
         for end, words in self._surnames[surname]:
             if end > position:
@@ -278,6 +288,28 @@ class _Extractor:
         name, named = name_in(found)
         return name if named and name.endswith(surname) and " " in name else None
 
+    def _surname_runs(self, surname: str) -> list[tuple[int, str]]:
+        """(end, words) of every "First Middle Surname" run in the text, in order: exactly what
+        `pattern.finditer(self.text)` gives, without running the pattern over the whole text for
+        each surname. A run holds only name characters and spaces, so none crosses a barrier
+        character (a comma, a quote mark ...): the text between two barriers can be scanned on
+        its own, and only the stretches that hold the surname need scanning at all."""
+        pattern = re.compile(rf"(?:{NAME_TOKEN}\s+){{1,3}}{re.escape(surname)}\b")
+        text = self.text
+        if NAME_BARRIER.search(surname):
+            return [(m.end(), m.group()) for m in pattern.finditer(text)]
+        if self._barriers is None:
+            self._barriers = [m.start() for m in NAME_BARRIER.finditer(text)]
+        barriers, found = self._barriers, []
+        at = text.find(surname)
+        while at != -1:
+            index = bisect_right(barriers, at)  # the first barrier after the surname
+            begin = barriers[index - 1] + 1 if index > 0 else 0
+            end = barriers[index] if index < len(barriers) else len(text)
+            found.extend((m.end(), m.group()) for m in pattern.finditer(text, begin, end))
+            at = text.find(surname, end)
+        return found
+
     def _resolve(self, name: str, mention: str) -> tuple[int | None, str]:
         if self.resolve is None:
             return None, name
@@ -285,7 +317,7 @@ class _Extractor:
         if key not in self._resolved:
             found = self.resolve(name)
             if found[0] is None and clean(mention) != name:
-                found = self.resolve(re.sub(r"^(?:the|a|an)\s+", "", clean(mention), flags=re.IGNORECASE))
+                found = self.resolve(LEADING_ARTICLE.sub("", clean(mention)))
             self._resolved[key] = found if found[0] is not None else (None, name)
         return self._resolved[key]
 
@@ -320,7 +352,7 @@ class _Extractor:
             figure["period_start"], figure["period_end"] = self._figure_period(content, figures, index)
             lead = text[max(content.start, figure["start"] - 200) : figure["start"]]
             estimated = cue is not None and cue.group().lower().startswith("estimat")
-            if figure["qualifier"] == "exact" and (estimated or re.search(r"\bestimat", lead, re.IGNORECASE)):
+            if figure["qualifier"] == "exact" and (estimated or ESTIMATE.search(lead)):
                 figure["qualifier"] = "approximately"  # "We estimate that 500 people ..."
         self.candidates.append(
             {

@@ -20,13 +20,19 @@ HEDGE = re.compile(
     r")",
     re.IGNORECASE,
 )
+# Every alternative of HEDGE holds one of these words, and this is far cheaper to search for:
+# a paragraph without one cannot hold a hedge.
+HEDGE_WORD = re.compile(r"c(?:onfirm|orroborat)|verif", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[,;]\s+(?:but|and|though|although|while|as)?\b|;")
 
 
-def hedges_in(text: str) -> list[dict]:
-    """Each hedge with its paragraph and sentence: {"text", "start", "end", "sentence", "paragraph"}."""
+def hedges_in(text: str, paragraphs: list[Span] | None = None) -> list[dict]:
+    """Each hedge with its paragraph and sentence: {"text", "start", "end", "sentence", "paragraph"}.
+    `paragraphs` is `split_paragraphs(text)`, when the caller has it already."""
     found = []
-    for number, paragraph in enumerate(split_paragraphs(text)):
+    for number, paragraph in enumerate(split_paragraphs(text) if paragraphs is None else paragraphs):
+        if not HEDGE_WORD.search(text, paragraph.start, paragraph.end):
+            continue
         body = text[paragraph.start : paragraph.end]
         if not HEDGE.search(body):
             continue
@@ -57,29 +63,38 @@ def _clause(text: str, sentence: Span, match: re.Match) -> Span:
     return Span(start, end)
 
 
-def attach_hedges(text: str, candidates: list[dict], others: list[dict] = ()) -> None:
+def attach_hedges(
+    text: str, candidates: list[dict], others: list[dict] = (), paragraphs: list[Span] | None = None
+) -> None:
     """Give each candidate the hedge that applies to it: one in its own sentence, else one in
     its paragraph, else one standing alone in the next paragraph ("The figures could not be
     independently confirmed." after the paragraph that gave them). `others` are the rest of the
-    article's candidates: a paragraph holding claims of its own keeps its hedge to them."""
+    article's candidates: a paragraph holding claims of its own keeps its hedge to them.
+    `paragraphs` is `split_paragraphs(text)`, when the caller has it already."""
     for candidate in candidates:
         candidate["hedge"] = None
-    hedges = hedges_in(text)
+    paragraphs = split_paragraphs(text) if paragraphs is None else paragraphs
+    hedges = hedges_in(text, paragraphs)
     if not hedges:
         return
-    paragraphs = split_paragraphs(text)
     starts = [p.start for p in paragraphs]
 
     def paragraph_of(position: int) -> int:
         return max(0, bisect_right(starts, position) - 1)
 
     held = {paragraph_of(c["start"]) for c in [*candidates, *others]}
+    # Hedges by paragraph, in text order: scanning every hedge for every candidate was quadratic
+    # in the length of the text. A sentence lies inside its paragraph, so a hedge whose sentence
+    # holds the candidate's start is one of the candidate's own paragraph.
+    by_paragraph: dict[int, list[dict]] = {}
+    for hedge in hedges:
+        by_paragraph.setdefault(hedge["paragraph"], []).append(hedge)
     for candidate in candidates:
-        number = paragraph_of(candidate["start"])
-        own = [h for h in hedges if h["sentence"].start <= candidate["start"] <= h["sentence"].end]
-        same = [h for h in hedges if h["paragraph"] == number and h["start"] >= candidate["start"]]
-        same = same or [h for h in hedges if h["paragraph"] == number]
-        following = [h for h in hedges if h["paragraph"] == number + 1 and number + 1 not in held]
+        number, start = paragraph_of(candidate["start"]), candidate["start"]
+        here = by_paragraph.get(number, [])
+        own = [h for h in here if h["sentence"].start <= start <= h["sentence"].end]
+        same = [h for h in here if h["start"] >= start] or here
+        following = by_paragraph.get(number + 1, []) if number + 1 not in held else []
         chosen = (own or same or following or [None])[0]
         if chosen is not None:
             candidate["hedge"] = {k: chosen[k] for k in ("text", "start", "end")}

@@ -3,6 +3,9 @@
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from intake.extraction.text import word_alternation
 
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -80,6 +83,18 @@ FIGURE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# Where a FIGURE can begin: a digit, a currency sign, or the first word of one of its word
+# alternatives (every such word is followed in FIGURE by a space, a hyphen or the end of the
+# figure, so by no word character). A necessary condition only, far cheaper to search for
+# than FIGURE itself: see _figure_matches.
+_FIRST_WORDS = {
+    re.split(r"[\s-]", phrase)[0].lower()
+    for phrase in [*(q for q, _ in QUALIFIERS), *FRACTION_WORDS, *VAGUE, *UNITS, *(k for k in SCALES if len(k) > 2)]
+} | {"between", "half", "a"}
+FIGURE_START = re.compile(
+    rf"(?<![\w.,])(?:\d|US\$|[$€£¥₹]|{word_alternation(_FIRST_WORDS)}(?!\w))",
+    re.IGNORECASE,
+)
 POPULATION = re.compile(
     rf"^\s*(?:(?:of|more|other|(?-i:[A-Z][\w-]+)|local|foreign|civilian|security|police|army|military|young|"
     rf"unarmed|innocent|armed|government|opposition)\s+){{0,3}}(?P<population>{POPULATIONS})\b",
@@ -135,6 +150,12 @@ def _json_number(value):
     return int(value) if float(value).is_integer() else value
 
 
+# Compiled once here rather than looked up in re's cache on every figure.
+PLAIN_DIGITS = re.compile(r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|thousand|bn|m)?")
+WORD_BREAK = re.compile(r"[\s-]+")
+QUALIFIER_OF = dict(QUALIFIERS)
+
+
 def parse_amount(words: str) -> float | None:
     words = words.lower().replace(",", "").strip()
     if words.startswith("half a "):
@@ -142,12 +163,12 @@ def parse_amount(words: str) -> float | None:
         return scale / 2 if scale else None
     if words.startswith("a "):
         words = "one " + words[2:]
-    digits = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|thousand|bn|m)?", words)
+    digits = PLAIN_DIGITS.fullmatch(words)
     if digits:
         number, scale = digits.groups()
         return round(float(number) * (SCALES[scale] if scale else 1), 6)
     total, current = 0, 0
-    for word in re.split(r"[\s-]+", words):
+    for word in WORD_BREAK.split(words):
         if word == "and" or not word:
             continue
         if word in UNITS:
@@ -176,7 +197,7 @@ def figures_in(text: str, start: int, end: int, context_start: int | None = None
     context_start = start if context_start is None else min(start, context_start)
     body = text[context_start:end]
     figures = []
-    for match in FIGURE.finditer(body, start - context_start):
+    for match in _figure_matches(body, start - context_start):
         figure = _figure(body, match, context_start)
         if figure is not None:
             figures.append(figure)
@@ -192,6 +213,18 @@ def figures_in(text: str, start: int, end: int, context_start: int | None = None
         if not later.population and earlier.population and later.start - earlier.end < 30:
             later.population = earlier.population
     return figures
+
+
+def _figure_matches(body: str, position: int):
+    """What FIGURE.finditer(body, position) gives, faster: FIGURE is tried only where
+    FIGURE_START says a figure can begin, and search goes on after each match as finditer's does."""
+    while (start := FIGURE_START.search(body, position)) is not None:
+        match = FIGURE.match(body, start.start())
+        if match is None:
+            position = start.start() + 1
+        else:
+            yield match
+            position = match.end()
 
 
 PERCENT_AFTER = re.compile(r"^\s*(?:%|percent\b|per cent\b|pc\b)", re.IGNORECASE)
@@ -239,6 +272,14 @@ STOP_WORDS = {
     "years", "you", "your",
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+OF_AFTER = re.compile(r"^\s*of\b", re.IGNORECASE)
+ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:\w+\s+)?$")
+EXCEEDED_BEFORE = re.compile(r"\b(?:exceeded|exceeds|exceed|topped|tops|surpassed|passed|above)\s+$", re.I)
+SCALE_SUFFIX = re.compile(r"\d(?:m|bn)$")
+AGED_BEFORE = re.compile(r"\b(?:aged|age of|ages of)\s+$", re.IGNORECASE)
+MEASURE_LEFT_BREAK = re.compile(r"[,;:]|\b(?:and|but|while|whereas)\b")
+MEASURE_RIGHT_BREAK = re.compile(r"[,;:.!?]|\b(?:and|but|while|whereas)\b")
+CLAUSE_COMMA = re.compile(r"[,;]")
 
 
 def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
@@ -250,16 +291,16 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         if not n or not d or n >= d:
             return None
         amount, kind = 100 * n / d, "ratio"
-        qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
+        qualifier = QUALIFIER_OF.get((match.group("qualifier") or "").lower(), "exact")
         (low, high), words = _bounds(qualifier, round(amount, 2)), ""
     elif match.group("fraction"):
         amount, kind = FRACTION_WORDS[match.group("fraction").lower()], "ratio"
-        qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
+        qualifier = QUALIFIER_OF.get((match.group("qualifier") or "").lower(), "exact")
         (low, high), words = _bounds(qualifier, round(amount, 2)), ""
     elif match.group("vague"):
         words = match.group("vague")
         qualifier, low, high = "vague", None, None
-        if words.lower() in FRACTIONS and not re.match(r"^\s*of\b", after, re.IGNORECASE):
+        if words.lower() in FRACTIONS and not OF_AFTER.match(after):
             return None
     elif match.group("between") or match.group("from"):
         low = parse_amount(match.group("low") or match.group("from"))
@@ -274,9 +315,7 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         amount = parse_amount(raw)
         if amount is None or amount == 0:
             return None
-        if raw.lower() == "one" and (
-            LONE_ONE_AFTER.match(after) or re.search(r"\b(?:a|an|the)\s+(?:\w+\s+)?$", before)
-        ):
+        if raw.lower() == "one" and (LONE_ONE_AFTER.match(after) or ARTICLE_BEFORE.search(before)):
             return None  # "a long one", "the one": a pronoun, not a count
         if MONTH_AFTER.match(after) or MONTH_BEFORE.search(before):
             return None  # "on 3 May", "May 17": a date
@@ -284,10 +323,8 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
             return None  # "186 of the 720 seats": the whole, not a second figure
         if 1900 <= amount <= 2100 and raw.isdigit() and not PERCENT_AFTER.match(after):
             return None  # a year, not a count
-        qualifier = dict(QUALIFIERS).get((match.group("qualifier") or "").lower(), "exact")
-        if qualifier == "exact" and re.search(
-            r"\b(?:exceeded|exceeds|exceed|topped|tops|surpassed|passed|above)\s+$", before, re.I
-        ):
+        qualifier = QUALIFIER_OF.get((match.group("qualifier") or "").lower(), "exact")
+        if qualifier == "exact" and EXCEEDED_BEFORE.search(before):
             qualifier = "more_than"  # "the number of wounded exceeded 50"
         (low, high), words = _bounds(qualifier, amount), ""
     text = match.group().strip()
@@ -304,10 +341,10 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
             word = spelled.group(1).lower().split()[0]
             currency = CURRENCY_WORDS.get(word.rstrip("s"), CURRENCY_WORDS.get(word, ""))
         elif (
-            re.search(r"\d(?:m|bn)$", text)
+            SCALE_SUFFIX.search(text)
             or NOT_A_FIGURE.match(after)
             or POINTS_AFTER.match(after)
-            or re.search(r"\b(?:aged|age of|ages of)\s+$", before, re.IGNORECASE)
+            or AGED_BEFORE.search(before)
         ):
             return None
     population_match = POPULATION.match(after) if kind in ("count", "ratio") else None
@@ -342,8 +379,8 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
 def _measure(body: str, match: re.Match) -> str:
     """What the figure counts, in the sentence's own words: the content words of its clause
     just before and after it ("jobs added", "were being treated", "turnout")."""
-    left = re.split(r"[,;:]|\b(?:and|but|while|whereas)\b", body[max(0, match.start() - 60) : match.start()])[-1]
-    right = re.split(r"[,;:.!?]|\b(?:and|but|while|whereas)\b", body[match.end() : match.end() + 60])[0]
+    left = MEASURE_LEFT_BREAK.split(body[max(0, match.start() - 60) : match.start()])[-1]
+    right = MEASURE_RIGHT_BREAK.split(body[match.end() : match.end() + 60])[0]
     before = [w for w in WORD.findall(left) if w.lower() not in STOP_WORDS and not NEXT_NUMBER.fullmatch(w)]
     after = [w for w in WORD.findall(right) if w.lower() not in STOP_WORDS and not NEXT_NUMBER.fullmatch(w)]
     words = before[-3:] + after[:3]
@@ -361,15 +398,33 @@ def _bounds(qualifier: str, amount: float) -> tuple[float | None, float | None]:
 def _metric(body: str, match: re.Match, population_match) -> str | None:
     """What happened to the people counted: the verb just before the figure ("killing at least
     10"), else the nearest one after it ("500 people have been killed"), else one shortly before."""
-    just_before = body[max(0, match.start() - 16) : match.start()]
+    # Each step reads only a short window of text, and the same windows ("killing at least ")
+    # recur across a text: the steps are cached on their windows.
+    metric = _metric_just_before(body[max(0, match.start() - 16) : match.start()])
+    if metric is not None:
+        return metric
+    if TOLL_BEFORE.search(body[max(0, match.start() - 80) : match.start()]):
+        return "killed"  # "put the death toll at 45", "the toll has risen above 11,000"
+    tail_start = match.end() + (population_match.end() if population_match else 0)
+    found, metric = _metric_after(body[tail_start : tail_start + 70], population_match is not None)
+    if found:
+        return metric
+    return _metric_before(body[max(0, match.start() - 30) : match.start()], population_match is not None)
+
+
+@lru_cache(maxsize=4096)
+def _metric_just_before(just_before: str) -> str | None:
     for pattern, metric in METRIC_PATTERNS:
         last = next(reversed(list(pattern.finditer(just_before))), None)
         if last and not just_before[last.end() :].strip() and metric != "territory":
             return metric
-    if TOLL_BEFORE.search(body[max(0, match.start() - 80) : match.start()]):
-        return "killed"  # "put the death toll at 45", "the toll has risen above 11,000"
-    tail_start = match.end() + (population_match.end() if population_match else 0)
-    after = re.split(r"[,;]", body[tail_start : tail_start + 70])[0]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _metric_after(tail: str, has_population: bool) -> tuple[bool, str | None]:
+    """(whether the words after the figure decide, and the metric they give)."""
+    after = CLAUSE_COMMA.split(tail)[0]
     another = NEXT_NUMBER.search(after)
     if another:
         after = after[: another.start()]  # "64 bodies and more than 200 wounded": "wounded" is the 200's
@@ -379,13 +434,17 @@ def _metric(body: str, match: re.Match, population_match) -> str | None:
         if found and (best is None or found.start() < best[0]):
             best = (found.start(), metric)
     if best is not None and best[0] < 45:
-        if best[1] != "territory" or not population_match:
-            return best[1]
-        return "arrested"  # "40 fighters were captured": people captured are taken, not territory
-    before = body[max(0, match.start() - 30) : match.start()]
+        if best[1] != "territory" or not has_population:
+            return True, best[1]
+        return True, "arrested"  # "40 fighters were captured": people captured are taken, not territory
+    return False, None
+
+
+@lru_cache(maxsize=4096)
+def _metric_before(before: str, has_population: bool) -> str | None:
     for pattern, metric in METRIC_PATTERNS:
         if pattern.search(before):
-            return metric if metric != "territory" or not population_match else None
+            return metric if metric != "territory" or not has_population else None
     return None
 
 

@@ -58,6 +58,30 @@ def split_sentences(text: str, paragraph: Span) -> list[Span]:
     return spans
 
 
+def word_alternation(words) -> str:
+    """A regex group matching exactly the given words, spelled as a trie ("a(?:bout|bove)"
+    rather than "about|above"). It matches the same strings, but Python's re then tests a
+    failing position against a letter or two instead of against every word in turn, which
+    matters for big case-insensitive alternations tried at every position of the text. Use it
+    only where at most one word can match at a position (words ending at a word boundary):
+    a trie does not keep the alternation's order of preference."""
+    heads: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        heads.setdefault(word[:1], []).append(word[1:])
+    parts = []
+    for head, tails in heads.items():
+        if not head:
+            continue
+        rest = [tail for tail in tails if tail]
+        if not rest:
+            parts.append(re.escape(head))
+        elif len(rest) < len(tails):
+            parts.append(f"{re.escape(head)}{word_alternation(rest)}?")
+        else:
+            parts.append(f"{re.escape(head)}{word_alternation(rest)}")
+    return "(?:" + "|".join(parts) + ")"
+
+
 def quotes_in(text: str, span: Span) -> list[Span]:
     """Quoted passages inside a sentence (the words between the marks)."""
     body = text[span.start : span.end]
