@@ -62,7 +62,7 @@ def test_a_reviewer_creates_a_claim_with_figures_and_an_appearance(client, desk,
         ({"speaker": 999999}, "speaker"),
         ({"text": ""}, "text"),
         ({"appearance": {"document_url": "https://news.example/unknown", "excerpt": "x"}}, "appearance"),
-        ({"appearance": {"document_url": SEED_URL, "excerpt": "words AP never printed"}}, "appearances"),
+        ({"appearance": {"document_url": SEED_URL, "excerpt": "words AP never printed"}}, "appearance"),
     ],
 )
 def test_a_bad_claim_is_a_400_naming_the_field_and_nothing_is_written(client, desk, seed, payload, field):
