@@ -1,10 +1,8 @@
 """The desk's forms and queue in a real browser: what is being picked is plain, and the queue
 fits a phone. Playwright driving the system Chromium against live_server."""
 
-import os
 import re
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -14,30 +12,7 @@ from django.core.management import call_command
 
 from claims.models import Claim, Evidence
 from claims.roles import sync_desk_groups
-
-CHROMIUM = "/usr/bin/chromium"
-OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", Path(__file__).resolve().parent.parent / "test-results"))
-PASSWORD = "correct-horse-battery-42"
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER"):
-        raise RuntimeError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing: apt-get install chromium")
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the ORM calls here are plain synchronous ones
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+from tests.browser import OUTPUT, PASSWORD, chromium_browser, expect  # noqa: F401  (the browser fixture)
 
 
 @pytest.fixture
