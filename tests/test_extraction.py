@@ -296,12 +296,12 @@ def test_passive_reports_are_not_speakers():
     assert not [c for c in extract("Five people were reported killed in the clashes.") if c["figures"]]
 
 
-def test_a_run_on_sentence_of_cues_stays_fast():
-    import time
-
-    started = time.perf_counter()
-    extract("Ali said the man said " * 20000)
-    assert time.perf_counter() - started < 30  # linear: about a second here; quadratic took minutes
+def test_a_run_on_sentence_of_cues_is_capped_not_attributed_whole():
+    # Its cost is timed in bench/extractor.py's worst cases; here, what comes out of it.
+    text = "Ali said the man said " * 20000
+    for candidate in extract(text):
+        assert text[candidate["start"] : candidate["end"]] == candidate["text"]
+        assert len(candidate["text"]) < len(text)
 
 
 def test_extract_claims_works_without_a_ready_database(monkeypatch, tmp_path):

@@ -3,7 +3,6 @@
 import io
 import json
 import sys
-import time
 from io import StringIO
 from pathlib import Path
 
@@ -201,10 +200,9 @@ def test_normalising_folds_line_endings_and_unicode_forms_once():
     ],
 )
 def test_two_hundred_thousand_characters_of_anything_never_crash(text):
-    started = time.perf_counter()
+    # How the cost grows on these is bench/extractor.py's "worst cases", not a timed test here.
     for candidate in extract(text):
         assert text[candidate["start"] : candidate["end"]] == candidate["text"]
-    assert time.perf_counter() - started < 20
 
 
 WIRE = st.lists(

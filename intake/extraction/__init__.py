@@ -142,12 +142,17 @@ class _Extractor:
         found = list(CUE.finditer(self.text, sentence.start, sentence.end))
         if not found:
             return []
-        quotes = quotes_in(self.text, sentence)
+        quotes = quotes_in(self.text, sentence)  # in order, none overlapping
+        quote_starts = [q.start for q in quotes]
+
+        def quoted(position: int) -> bool:
+            index = bisect_right(quote_starts, position) - 1
+            return index >= 0 and position < quotes[index].end
+
         cues = [
             m
             for m in found
-            if not any(q.start <= m.start() < q.end for q in quotes)
-            and not NOT_A_CUE.search(self.text, max(0, m.start() - 12), m.start())
+            if not quoted(m.start()) and not NOT_A_CUE.search(self.text, max(0, m.start() - 12), m.start())
         ]  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
         cues = cues[:MAX_CUES]  # a run-on "sentence" of cues is noise, and must stay linear
         # A cue with no speaker ("he's long said") is no boundary between clauses: drop it first.
