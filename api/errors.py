@@ -3,7 +3,6 @@ naming the field, 409, 412, 413, 503 for a database that is unreachable), Django
 views, and /healthz."""
 
 import logging
-import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.limits import too_large_message
+from claims.services import NestedValidationError
 
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False, description="The claim's ETag as last read."
@@ -88,8 +88,9 @@ def exception_handler(exc, context):
 
 
 # Where a service names an input by its model field and the API takes it by another name.
-SENT_NAMES = {"appearance": {"document": "document_url"}}
-NESTED_LABEL = re.compile(r"^(?P<label>[A-Z][a-z]+) (?P<number>\d+): ")
+SENT_NAMES = {"appearances": {"document": "document_url"}}
+# A list the services take where the API takes one object: a claim's first appearance.
+SENT_AS_ONE = {"appearances": "appearance"}
 
 
 def _messages(errors: dict) -> dict:
@@ -103,22 +104,15 @@ def as_sent(exc: DjangoValidationError, data) -> dict:
     """A service's refusal in the shape DRF gives its own: the field names as sent, a nested
     object's errors under its list index counted from 0 ({"figures": {"1": {"low": […]}}} is
     the second figure), and `non_field_errors` for what concerns the request as a whole."""
-    errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
-    body = _messages(errors)
-    cause = exc.__cause__
-    if not (isinstance(cause, DjangoValidationError) and len(errors) == 1):
-        return body
-    (field,) = errors
-    first = NESTED_LABEL.match(body[field][0]) if body[field] else None
-    if first is None:
-        return body
-    inner = _messages(cause.error_dict if hasattr(cause, "error_dict") else {NON_FIELD_ERRORS: cause.error_list})
-    index = int(first["number"]) - 1
-    singular = field[:-1]
-    if isinstance(data, dict) and field not in data and singular in data and index == 0:
-        renames = SENT_NAMES.get(singular, {})
-        return {singular: {renames.get(name, name): messages for name, messages in inner.items()}}
-    return {field: {str(index): inner}}
+    if not isinstance(exc, NestedValidationError):
+        return _messages(exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list})
+    inner = as_sent(exc.refusal, None)
+    renames = SENT_NAMES.get(exc.field, {})
+    inner = {renames.get(name, name): messages for name, messages in inner.items()}
+    one = SENT_AS_ONE.get(exc.field)
+    if one and isinstance(data, dict) and exc.field not in data and one in data and exc.index == 0:
+        return {one: inner}
+    return {exc.field: {str(exc.index): inner}}
 
 
 def healthz(request):

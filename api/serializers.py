@@ -1,8 +1,10 @@
 """The newsroom API's shapes: what writers send, checked here for shape only, and the schema of
 what readers get. Every list item has the detail's shape; claims.rendering writes it."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -152,7 +154,58 @@ class ClaimSerializer(serializers.ModelSerializer):
 # What writers send. These check shapes only; every rule is the services'.
 
 
-class FigureInputSerializer(serializers.ModelSerializer):
+class RefusesUnknownFields:
+    """An input serializer that refuses, by name, a key it does not take, at whatever depth it
+    is nested: an "appearances" for "appearance" or a "qualifer" would otherwise be dropped
+    without a word. Keys it would only show (an id, a version, a status) are refused alike."""
+
+    def to_internal_value(self, data):
+        unknown = self._unknown(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**unknown, **exc.detail}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+    def _unknown(self, data) -> dict:
+        if not isinstance(data, Mapping):
+            return {}
+        taken = [field.field_name for field in self._writable_fields]
+        names = sorted(str(name) for name in data if name not in taken)
+        if not names:
+            return {}
+        takes = f"takes: {', '.join(taken)}" if taken else "takes no fields"
+        message = f"Unknown field. {self._taker()} {takes}."
+        return {name: [serializers.ErrorDetail(message, code="unknown_field")] for name in names}
+
+    def _taker(self) -> str:
+        if self.parent is None:
+            return "This endpoint"
+        if isinstance(self.parent, serializers.ListSerializer):
+            return f"Each of {self.parent.field_name}"
+        return self.field_name
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """In the schema too: a request body takes only the properties listed."""
+
+    target_class = "api.serializers.RefusesUnknownFields"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False} if direction == "request" else schema
+
+
+class NoInputSerializer(RefusesUnknownFields, serializers.Serializer):
+    """The body of a write that takes none: any key in it is refused."""
+
+
+class FigureInputSerializer(RefusesUnknownFields, serializers.ModelSerializer):
     serializer_choice_field = ListedChoiceField
 
     class Meta:
@@ -165,12 +218,12 @@ class FigureInputSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class RelayInputSerializer(serializers.Serializer):
+class RelayInputSerializer(RefusesUnknownFields, serializers.Serializer):
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
     role = serializers.CharField(required=False, default="", allow_blank=True)
 
 
-class AppearanceInputSerializer(serializers.Serializer):
+class AppearanceInputSerializer(RefusesUnknownFields, serializers.Serializer):
     document_url = serializers.CharField(
         source="document", help_text="The URL of a document already recorded, any spelling."
     )
@@ -191,7 +244,7 @@ class AppearanceInputSerializer(serializers.Serializer):
         return attrs
 
 
-class ClaimInputSerializer(serializers.Serializer):
+class ClaimInputSerializer(RefusesUnknownFields, serializers.Serializer):
     kind = ListedChoiceField(choices=Claim.Kind.choices, default=Claim.Kind.STATEMENT)
     text = serializers.CharField(max_length=lengths.CLAIM_TEXT)
     quote = serializers.CharField(required=False, default="", allow_blank=True, max_length=lengths.QUOTE)
@@ -205,7 +258,7 @@ class ClaimInputSerializer(serializers.Serializer):
     appearance = AppearanceInputSerializer(required=False, allow_null=True, default=None)
 
 
-class EvidenceInputSerializer(serializers.Serializer):
+class EvidenceInputSerializer(RefusesUnknownFields, serializers.Serializer):
     stance = ListedChoiceField(choices=Evidence.Stance.choices)
     note = serializers.CharField(max_length=lengths.NOTE)
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
@@ -220,7 +273,7 @@ class EvidenceInputSerializer(serializers.Serializer):
     )
 
 
-class VerdictInputSerializer(serializers.Serializer):
+class VerdictInputSerializer(RefusesUnknownFields, serializers.Serializer):
     status = ListedChoiceField(choices=REVIEWED_STATUSES)
     rationale = serializers.CharField(max_length=lengths.RATIONALE)
     superseded_by = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all(), required=False, allow_null=True)

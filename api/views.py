@@ -30,6 +30,7 @@ from api.serializers import (
     EvidenceInputSerializer,
     EvidenceItemSerializer,
     FigureSerializer,
+    NoInputSerializer,
     ProposedVerdictSerializer,
     VerdictInputSerializer,
 )
@@ -339,6 +340,7 @@ class VerdictViewSet(VaryOnCaller, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a proposed verdict (editors only, and not the proposer)."""
+        NoInputSerializer(data=request.data or {}).is_valid(raise_exception=True)
         verdict = services.publish_verdict(
             verdict=self.get_object(), editor=request.user, expected_version=expected_version(request)
         )

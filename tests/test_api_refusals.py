@@ -196,3 +196,62 @@ def test_a_wrong_method_on_the_schema_is_a_json_405(api, seed, settings, debug):
     assert "POST" in response.json()["detail"]
     missing = api.get("/api/v1/claims/999999999/")
     assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "extra, where",
+    [
+        ({"appearances": [{"document_url": "https://x.invalid/"}]}, ["appearances"]),
+        ({"verdict": "confirmed"}, ["verdict"]),
+        ({"figures": [_figure(), _figure(qualifer="about")]}, ["figures", "1", "qualifer"]),
+        (
+            {"appearance": {"document_url": "https://x.invalid/", "excerpt": "x", "relayed_by": [{"rank": 2}]}},
+            ["appearance", "relayed_by", "0", "rank"],
+        ),
+        ({"appearance": {"document_url": "https://x.invalid/", "excerpt": "x", "page": 3}}, ["appearance", "page"]),
+    ],
+    ids=["top level", "a read-only key", "inside a figure", "inside a relay", "inside the appearance"],
+)
+def test_an_unknown_body_key_is_a_400_naming_it_at_its_depth(api, seed, editor, extra, where):
+    from tests.conftest import key_acting_for
+
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    speaker = source("Muhannad Haimour").pk
+    body = {"kind": "figure", "text": "Five were killed.", "speaker": speaker, "figures": [_figure()]}
+    body.update(extra)
+    claims_before = Claim.objects.count()
+    response = api.post("/api/v1/claims/", body, content_type="application/json", **writer)
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    for key in where:
+        errors = errors[key]
+    assert "Unknown field" in errors[0] and "takes" in errors[0]
+    assert Claim.objects.count() == claims_before
+
+
+def test_an_unknown_key_and_a_bad_value_are_both_reported(api, seed, editor):
+    from tests.conftest import key_acting_for
+
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    body = {"kind": "statement", "text": "", "speaker": source("Muhannad Haimour").pk, "qoute": "x"}
+    errors = api.post("/api/v1/claims/", body, content_type="application/json", **writer).json()
+    assert set(errors) == {"text", "qoute"}
+
+
+def test_publishing_takes_no_body_keys(api, killed_500, editor, reviewer):
+    from claims import services
+    from tests.conftest import key_acting_for
+
+    verdict = services.propose_verdict(claim=killed_500, status="unconfirmed", rationale="r", reviewer=reviewer)
+    writer = {"HTTP_AUTHORIZATION": key_acting_for(editor, "writer")}
+    url = f"/api/v1/verdicts/{verdict.pk}/publish/"
+    refused = api.post(url, {"status": "confirmed"}, content_type="application/json", **writer)
+    assert refused.status_code == 400 and "takes no fields" in refused.json()["status"][0]
+    verdict.refresh_from_db()
+    assert verdict.published_at is None
+
+
+def test_the_schema_says_request_bodies_take_only_their_properties(api, seed):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    bodies = {name: body for name, body in schema["components"]["schemas"].items() if name.endswith("InputRequest")}
+    assert bodies and all(body.get("additionalProperties") is False for body in bodies.values())

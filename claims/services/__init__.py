@@ -30,11 +30,19 @@ from claims.services.recording import (
 )
 from claims.services.sources import delete_affiliation, save_affiliation, save_source
 from claims.services.verdicts import propose_verdict, publish_verdict
-from claims.services.writes import CLAIM_FIELDS, FIGURE_FIELDS, parse_version, refuse_stale, run_by
+from claims.services.writes import (
+    CLAIM_FIELDS,
+    FIGURE_FIELDS,
+    NestedValidationError,
+    parse_version,
+    refuse_stale,
+    run_by,
+)
 
 __all__ = [
     "CLAIM_FIELDS",
     "FIGURE_FIELDS",
+    "NestedValidationError",
     "add_evidence",
     "assign_claim",
     "delete_affiliation",

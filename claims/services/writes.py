@@ -201,18 +201,38 @@ def refuse_nul(**fields: str) -> None:
         raise ValidationError(errors)
 
 
+class NestedValidationError(ValidationError):
+    """A nested object's refusal, reported under the caller's field: its messages read
+    "Figure 2: low: …" for a person (the admin shows them so), and `field`, `index` (counted
+    from 0) and `errors` (the nested object's own, by its field name) say where it was, so the
+    API can key it as the input nests without reading the words."""
+
+    def __init__(self, field: str, index: int, refusal: ValidationError):
+        self.field, self.index = field, index
+        self.errors = refusal.error_dict if hasattr(refusal, "error_dict") else {NON_FIELD_ERRORS: refusal.error_list}
+        self.refusal = refusal
+        label = f"{field[:-1].capitalize()} {index + 1}"
+        super().__init__(
+            {
+                field: [
+                    ValidationError(
+                        f"{label}: {message}" if name == NON_FIELD_ERRORS else f"{label}: {name}: {message}",
+                        code=item.code,
+                    )
+                    for name, items in self.errors.items()
+                    for item in items
+                    for message in item.messages
+                ]
+            }
+        )
+        self.args = (field, index, refusal)  # what copy and pickle rebuild it from
+
+
 @contextmanager
 def errors_under(field: str, number: int):
-    """Report a nested object's errors under the caller's field: {"figures": ["Figure 2: low: …"]}."""
+    """Report a nested object's errors under the caller's field, `number` counting from 1 as
+    a person does: {"figures": ["Figure 2: low: …"]}, as a NestedValidationError."""
     try:
         yield
     except ValidationError as exc:
-        label = f"{field[:-1].capitalize()} {number}"
-        errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
-        messages = [
-            f"{label}: {message}" if name == NON_FIELD_ERRORS else f"{label}: {name}: {message}"
-            for name, items in errors.items()
-            for item in items
-            for message in item.messages
-        ]
-        raise ValidationError({field: messages}) from exc
+        raise NestedValidationError(field=field, index=number - 1, refusal=exc) from exc
