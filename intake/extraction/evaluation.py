@@ -3,10 +3,11 @@
 Each gold line is {"id", "published", "text", "figures": [...], "statements"?: [...]}.
 
 A gold figure is {"speaker": [names...], "metric", "qualifier", "low", "high" | "vague_text",
-"measure"?, "optional"?}. A found figure matches a gold figure with the same metric, qualifier
-and bounds (or vague words); a figure of metric "other" must also count the same thing: its
-`measure` (the sentence's own word, "treated", "votes") shares a stem with the gold's. Each gold
-figure matches once. Optional gold figures count when found and are not missed when not.
+"measure"?, "kind"?, "currency"?, "optional"?}. A found figure matches a gold figure with the same
+metric, qualifier and bounds (or vague words), and the same kind (count, percent, ratio, money)
+and currency where the gold gives them; a figure of metric "other" must also count the same
+thing: its `measure` (the sentence's own word, "treated", "votes") shares a stem with the gold's.
+Each gold figure matches once. Optional gold figures count when found and are not missed when not.
 
 A gold statement is {"anchor": words of what was said, as written, "speaker": [names...]}. A
 candidate matches it when the candidate's span covers most of the anchor; each candidate and
@@ -40,6 +41,8 @@ def _stems(words: str) -> set[str]:
 def _same_metric(found: dict, gold: dict) -> bool:
     if found["metric"] != gold["metric"]:
         return False
+    if any(key in gold and found.get(key) != gold[key] for key in ("kind", "currency")):
+        return False  # "$40m" read as a count, or as euros, is not the figure said
     if gold["metric"] != "other" or not gold.get("measure"):
         return True
     return bool(_stems(found.get("measure", "")) & _stems(gold["measure"]))
