@@ -254,14 +254,18 @@ def test_a_figure_of_another_kind_must_count_the_same_thing():
     assert evaluate([line])["recall"] == 0.0
 
 
-@pytest.mark.parametrize("name", ["wire_tuning.jsonl", "wire_heldout.jsonl"])
+@pytest.mark.parametrize("name", ["wire_tuning.jsonl", "wire_heldout.jsonl", "wire_heldout2.jsonl"])
 def test_the_wire_sets_are_scored_apart_and_keep_their_floors(name):
     out = StringIO()
     call_command("evaluate_extractor", "--all", stdout=out)
     report = json.loads(out.getvalue())[name]
     statements = report["statements"]
     # Floors a little under the scores in docs/extraction.md: a regression fails here.
-    floor = {"wire_tuning.jsonl": (0.95, 0.95, 0.95, 0.95, 0.95), "wire_heldout.jsonl": (0.8, 0.7, 0.9, 0.8, 0.85)}
+    floor = {
+        "wire_tuning.jsonl": (0.94, 0.92, 0.97, 0.94, 0.95),
+        "wire_heldout.jsonl": (0.87, 0.76, 0.93, 0.82, 0.9),
+        "wire_heldout2.jsonl": (0.87, 0.7, 0.94, 0.85, 0.97),
+    }
     p, r, sp, sr, ss = floor[name]
     assert report["precision"] >= p and report["recall"] >= r
     assert statements["precision"] >= sp and statements["recall"] >= sr and statements["speaker_accuracy"] >= ss

@@ -43,7 +43,8 @@ SPEAKER_NOUNS = re.compile(
     r"campaigners?|volunteers?|monitors?|observers?|scientists?|researchers?|economists?|statisticians?|"
     r"mother|father|brother|sister|son|daughter|wife|husband|neighbou?rs?|friends?|colleagues?|"
     r"results|data|survey|poll|polls|study|census|projections?|statistics|figures|estimates|count|clerk|registrar|"
-    r"regulator|commissioner|coach|economists?|banks?|bureau|institute)\b",
+    r"regulator|commissioner|coach|economists?|banks?|bureau|institute|pollsters?|insurers?|executives?|"
+    r"forecasters?|traders?|investors?|bankers?|regulators?|brokers?|strategists?|lenders?|unions?)\b",
     re.IGNORECASE,
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
@@ -101,7 +102,10 @@ DATELINE = re.compile(r"^(?:[A-Z][A-Z .,'’-]+)?(?:\([^)]{1,40}\))?\s*[-–—]
 ASIDE = re.compile(r"\s*\w+ing\b")
 TIME_WORDS = re.compile(
     r"^\s*(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|"
-    r"last\s+\w+|this\s+\w+|earlier|later|late\s+\w+|early\s+\w+|in\s+a\s+(?:statement|report|interview))"
+    r"last\s+\w+|this\s+\w+|earlier|later|late\s+\w+|early\s+\w+|"
+    r"(?:in|on)\s+(?:a|an|its|his|her|their|the)\s+(?:(?:written|joint|brief|short|televised|separate|new)\s+)?"
+    r"(?:statement|report|interview|note|opinion|letter|post|message|briefing|release|press release|ruling|"
+    r"filing|email|tweet|speech|memo|update|blog post|video|broadcast|submission|decision|judgment|judgement))"
     r"(?:\s+(?:night|morning|evening|afternoon))?[\s,]*",
     re.IGNORECASE,
 )
@@ -165,9 +169,38 @@ def is_name(text: str) -> bool:
     return any(t.lower().strip(".") not in TITLES for t in tokens)
 
 
+# Words that name an office held by the person named after them: whatever comes before the last
+# of them ("Los Angeles County Sheriff", "Federal Reserve Chair", "CrowdStrike Chief Executive")
+# is the office, and the name is what follows.
+ROLE_WORDS = {
+    "secretary", "minister", "president", "colonel", "captain", "sergeant", "senator", "governor", "mayor",
+    "chief", "commander", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy", "judge",
+    "justice", "officer", "inspector", "detective", "director", "chairman", "chairwoman", "chair",
+    "chairperson", "coach", "leader", "speaker", "premier", "chancellor", "commissioner", "superintendent",
+    "constable", "executive", "ceo", "head", "economist", "analyst", "sheriff", "professor", "prof.", "dr.",
+    "gov.", "sen.", "rep.", "lawyer", "attorney", "prosecutor", "manager", "founder", "editor", "mp",
+    "representative", "adviser", "advisor", "strategist", "researcher", "scientist", "cfo", "coo", "general",
+    "gen.", "col.", "capt.", "sgt.", "lt.", "maj.", "admiral", "adm.", "marshal", "prime", "treasurer",
+}  # fmt: skip
+
+
+def _after_office(tokens: list[str]) -> list[str]:
+    """The name after the last office word, when at least one capitalised word follows it."""
+    for index in range(len(tokens) - 2, -1, -1):
+        parts = tokens[index].lower().split("-")
+        if any(part in ROLE_WORDS for part in parts) and tokens[index + 1][:1].isupper():
+            rest = tokens[index + 1 :]
+            if all(t[:1].isupper() or t.lower() in {"al", "bin", "ibn", "abu", "de", "van", "von", "da"} for t in rest):
+                return rest
+            return tokens
+    return tokens
+
+
 def _strip_titles(run: str) -> str:
-    """ "US Secretary of State John Kerry" is John Kerry; "the Interior Ministry" stays whole."""
-    tokens = run.split()
+    """ "US Secretary of State John Kerry" is John Kerry; "the Interior Ministry" stays whole;
+    "Federal Reserve Chair Jerome Powell" is Jerome Powell."""
+    tokens = _after_office(run.split())
+    run = " ".join(tokens)
     if ORGANIZATION_WORDS.search(run):
         while tokens and tokens[0].lower() in {"the", "a", "an"}:
             tokens.pop(0)
