@@ -120,7 +120,7 @@ def test_rejecting_leaves_no_claim(db, reviewer):
 
 def test_import_article_command(db, tmp_path):
     path = tmp_path / "article.txt"
-    path.write_text(ARTICLE + "\n\u0627\u0644\u0645\u062d\u0627\u0641\u0638 said nothing.\x00", encoding="utf-8")
+    path.write_text(ARTICLE + "\n\u0627\u0644\u0645\u062d\u0627\u0641\u0638 said nothing.", encoding="utf-8")
     out = StringIO()
     args = [str(path), "--url", "https://news.example/delta", "--outlet", "Delta News", "--title", "Floods"]
     call_command("import_article", *args, "--published", "2024-03-05", stdout=out)
@@ -245,3 +245,26 @@ def test_an_edited_figure_the_figure_rules_refuse_is_shown_on_the_form_not_saved
     )
     candidate.refresh_from_db()
     assert candidate.figures == before
+
+
+@pytest.mark.parametrize(
+    ("content", "refusal"),
+    [
+        (b"Police said 5 were killed.\x00\x01", "NUL byte at character 26"),
+        (b"Police said \xff 5", r"not UTF-8 text \(byte 12\)"),
+    ],
+)
+def test_an_article_that_is_not_plain_text_is_refused_where_it_breaks_and_nothing_is_stored(
+    db, tmp_path, content, refusal
+):
+    from django.core.management import CommandError
+
+    from sources.models import Document
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(content)
+    args = (str(path), "--url", "https://example.org/a", "--outlet", "Example", "--title", "T")
+    before = Document.objects.count()
+    with pytest.raises(CommandError, match=refusal):
+        call_command("import_article", *args)
+    assert Document.objects.count() == before

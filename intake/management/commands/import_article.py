@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, url, outlet, title, published, byline, language, **options):
         raw = sys.stdin.buffer.read() if path == "-" else self._read(path)
-        text = raw.decode("utf-8", errors="replace").replace("\x00", "")
+        text = _plain_text(raw, "standard input" if path == "-" else path)
         try:
             published_at = _when(published) if published else None
         except ValueError as exc:
@@ -60,6 +60,21 @@ class Command(BaseCommand):
                 return handle.read()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
+
+
+def _plain_text(raw: bytes, name: str) -> str:
+    """The article as UTF-8 text, refused where it is not: nothing is replaced or dropped, so the
+    stored text, its hash and its offsets are what the file holds."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{name}: not UTF-8 text (byte {exc.start}); convert it to UTF-8 first.") from exc
+    if "\x00" in text:
+        raise CommandError(
+            f"{name}: a NUL byte at character {text.index(chr(0))}; this looks like a binary file, "
+            "give the article as plain text."
+        )
+    return text
 
 
 def _when(value: str) -> datetime:
