@@ -76,3 +76,12 @@ def test_the_history_page_offers_no_revert(admin_client, killed_500, reviewer):
     response = admin_client.get(f"/admin/claims/claim/{killed_500.pk}/history/{record.history_id}/")
     assert response.status_code == 200
     assert "Revert" not in response.content.decode()
+
+
+def test_evidence_reads_in_words_where_history_and_delete_pages_name_it(killed_500, reviewer, hospital_director):
+    evidence = services.add_evidence(
+        claim=killed_500, stance="partly_supports", note="Counted.", added_by=reviewer, source=hospital_director
+    )
+    text = str(evidence)
+    assert text.startswith(f"{hospital_director} partly supports “")
+    assert killed_500.text[:20] in text and f"claim {killed_500.pk}" not in text

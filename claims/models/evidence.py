@@ -100,7 +100,10 @@ class Evidence(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.origin} {self.get_stance_display()} claim {self.claim_id}"
+        """In words, as history and delete pages show it: "UN OCHA supports “at least 500 …”"."""
+        claim = self.claim.text if self.claim_id else ""
+        snippet = claim if len(claim) <= 60 else claim[:59] + "…"
+        return f"{self.origin or 'An unnamed source'} {self.get_stance_display().lower()} “{snippet}”"
 
     @property
     def origin(self) -> Source | None:
