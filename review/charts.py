@@ -1,10 +1,13 @@
 """The figure comparison for an event: every figure reported for it, by source, as ranges.
 
-For each metric, figures are drawn over the date they were said: a bar between the bounds
-of a range, a bar open to the top with an arrow for "at least" / "more than", a bar from
-zero for "as many as", a diamond for "approximately", a dot for an exact figure, and the
-report's words for a vague one. A dashed arrow runs from a superseded figure to its
-successor. The same data is given as a table, for those who would rather read.
+For each metric, first by source: one row per source, every figure it gave drawn on one shared
+horizontal scale (a bar between the bounds of a range, a bar running to the end of the scale
+with an arrow for "at least" / "more than", a bar from zero for "as many as", a diamond for
+"approximately", a dot for an exact figure), its readings in words in a column of their own so
+no label runs into another. A figure given only in words ("dozens") has no place on a scale:
+its words appear once, in its row's reading. A dashed arrow runs from a superseded figure to
+its successor. Then, only when the figures were said on more than one day, the same marks over
+the date said. The same data is given as a table, for those who would rather read.
 """
 
 import math
@@ -91,7 +94,13 @@ def comparison(event: Event) -> dict:
     by_metric = defaultdict(list)
     for figure in figures:
         by_metric[figure.metric].append(figure)
-    panels = [_panel(metric, group, colours) for metric, group in by_metric.items()]
+    panels = []
+    for metric, group in by_metric.items():
+        strip = _strip(metric, group, colours)
+        days = {date_said(f) for f in group}
+        # Over time only when there is time to show: said on one day, a timeline is one column.
+        strip.timeline = _panel(metric, group, colours) if len(days) > 1 else None
+        panels.append(strip)
     rows = [
         {
             "figure": f,
@@ -104,6 +113,120 @@ def comparison(event: Event) -> dict:
         for f in figures
     ]
     return {"panels": panels, "rows": rows, "legend": list(colours.items())}
+
+
+ROW, LANE, STRIP_LABEL, STRIP_VALUE = 26, 14, 220, 150  # px: row, lane per figure, source and value columns
+
+
+def _on_a_scale(figure: Figure) -> bool:
+    """A figure given only in words (\"dozens\") has no bounds, so no place on a scale."""
+    return figure.low is not None or figure.high is not None
+
+
+@dataclass
+class Strip:
+    """One metric compared by source: a row per source, every figure it gave drawn on one scale
+    (an interval for a range, an arrow for "at least", a bar from zero for "as many as"), its
+    readings in words in a column of their own, so no label can run into another."""
+
+    metric: str
+    label: str
+    rows: list[dict]
+    x_ticks: list[tuple[float, str]]
+    width: int = WIDTH
+    height: int = 0
+    plot_left: int = STRIP_LABEL
+    plot_right: int = WIDTH - STRIP_VALUE
+    plot_bottom: int = 0
+    links: list[dict] = field(default_factory=list)
+    timeline: Panel | None = None
+
+
+def _strip(metric: str, figures: list[Figure], colours: dict[str, str]) -> Strip:
+    left, right = STRIP_LABEL, WIDTH - STRIP_VALUE
+    bounds = [float(v) for f in figures for v in (f.low, f.high) if v is not None]
+    ceiling = _nice_ceiling(max(bounds) * 1.1) if bounds else 1.0
+
+    def x(value) -> float:
+        return left + float(value) / ceiling * (right - left)
+
+    by_source: dict[str, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        by_source[figure.claim.speaker.name].append(figure)
+    rows, top = [], TOP
+    for name, given in sorted(by_source.items()):
+        # One lane per figure the source gave, so two figures from one source never share a line.
+        drawn = [f for f in given if _on_a_scale(f)]
+        height = max(ROW, LANE * len(drawn) + ROW - LANE)
+        y = top + height / 2
+        marks = []
+        for lane, figure in enumerate(drawn):
+            at = y + (lane - (len(drawn) - 1) / 2) * LANE
+            mark = Mark(
+                figure=figure, source=name, colour=colours[name], said_on=date_said(figure),
+                url=reverse("admin:claims_claim_change", args=[figure.claim_id]),
+            )  # fmt: skip
+            _place_across(mark, figure, x, left, right, at)
+            mark.svg = across(mark, at)
+            marks.append(mark)
+        said = sorted({date_said(f) for f in given} - {None})
+        words = dict.fromkeys(w for w in (f.amount() for f in given) if w)  # a vague figure's words, once
+        rows.append({
+            "source": name, "short": name if len(name) <= 30 else name[:29] + "…", "colour": colours[name],
+            "y": y, "top": top, "height": height, "marks": marks, "reading": ", ".join(words),
+            "figures": given, "said": said,
+        })  # fmt: skip
+        top += height
+    placed = {m.figure.pk: m for row in rows for m in row["marks"]}
+    links = []
+    for mark in placed.values():
+        earlier = placed.get(mark.figure.supersedes_id)
+        if earlier is not None:
+            (x1, y1), (x2, y2) = _along(earlier), _along(mark)
+            links.append({"x1": x1, "y1": y1, "x2": x2, "y2": y2, "url": mark.url, "from": earlier, "to": mark})
+    bottom = top
+    ticks = [(round(x(v), 1), _number(v)) for v in (0, ceiling / 4, ceiling / 2, 3 * ceiling / 4, ceiling)]
+    return Strip(
+        metric=metric, label=Figure.Metric(metric).label, rows=rows, x_ticks=ticks if bounds else [],
+        height=bottom + 36, plot_bottom=bottom, links=links,
+    )  # fmt: skip
+
+
+def _along(mark: Mark) -> tuple[float, float]:
+    """Where a supersession arrow meets a mark on a by-source row."""
+    return (mark.y_point if mark.y_point is not None else mark.y_low), mark.x
+
+
+def _place_across(mark: Mark, figure: Figure, x, left: float, right: float, y: float) -> None:
+    """The same reading as `_place`, laid along a horizontal scale: y_low/y_high hold x here."""
+    _place(mark, figure, x, left, right)
+    mark.x = y
+    if mark.kind == "open-ended":
+        mark.y_high = right  # no upper bound: the arrow runs to the end of the scale
+
+
+def across(mark: Mark, y: float) -> SafeString:
+    y = round(y, 1)
+    if mark.kind in ("exact", "approximate"):
+        x = round(mark.y_point, 1)
+        if mark.kind == "exact":
+            return format_html('<circle class="mark" cx="{}" cy="{}" r="5"/>', x, y)
+        return format_html(
+            '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>',
+            x, y - 7, x + 7, y, x, y + 7, x - 7, y,
+        )  # fmt: skip
+    low, high = round(mark.y_low, 1), round(mark.y_high, 1)
+    parts = [format_html('<line class="bar" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="4"/>', low, y, high, y)]
+    caps = {"range": (low, high), "open-ended": (low,), "at-most": (high,)}[mark.kind]
+    for at in caps:
+        parts.append(
+            format_html('<line class="cap" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="2"/>', at, y - 6, at, y + 6)
+        )
+    if mark.kind == "open-ended":
+        parts.append(
+            format_html('<path class="open-end" d="M{} {}L{} {}L{} {}Z"/>', high - 8, y - 6, high - 8, y + 6, high, y)
+        )
+    return mark_safe("".join(parts))
 
 
 def _nice_ceiling(value: float) -> float:
@@ -135,6 +258,8 @@ def _panel(metric: str, figures: list[Figure], colours: dict[str, str]) -> Panel
     slot_x = {day: LEFT + span * (i + 0.5) / len(slots) for i, day in enumerate(slots)}
 
     marks, seen_on_day = [], defaultdict(int)
+    # Figures said only in words have no height: the by-source rows give their words, once.
+    figures = [f for f in figures if _on_a_scale(f)]
     for figure in figures:
         said = date_said(figure)
         nth = seen_on_day[said]
@@ -194,12 +319,12 @@ def shape(mark: Mark) -> SafeString:
     x = round(mark.x, 1)
     if mark.kind == "exact":
         y = round(mark.y_point, 1)
-        return format_html('<circle class="mark" cx="{}" cy="{}" r="5"/>{}', x, y, _label(mark, x, y))
+        return format_html('<circle class="mark" cx="{}" cy="{}" r="5"/>', x, y)
     if mark.kind == "approximate":
         y = round(mark.y_point, 1)
         return format_html(
-            '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>{}',
-            x, y - 7, x + 7, y, x, y + 7, x - 7, y, _label(mark, x, y),
+            '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>',
+            x, y - 7, x + 7, y, x, y + 7, x - 7, y,
         )  # fmt: skip
     if mark.kind == "vague":
         return format_html(
@@ -217,17 +342,8 @@ def shape(mark: Mark) -> SafeString:
         )
     elif mark.kind == "at-most":
         parts.append(_cap(x, high))
-    parts.append(_label(mark, x, low if mark.kind != "at-most" else high))
     return mark_safe("".join(parts))
 
 
 def _cap(x: float, y: float) -> SafeString:
     return format_html('<line class="cap" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="2"/>', x - 6, y, x + 6, y)
-
-
-def _label(mark: Mark, x: float, y: float) -> SafeString:
-    """The figure's own reading beside its mark: "≥ 500"."""
-    text = mark.figure.amount() if mark.figure.qualifier != "vague" else ""
-    return format_html(
-        '<text class="value" x="{}" y="{}" dy="4" stroke="none" font-size="10">{}</text>', x + 9, y, text
-    )

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
-from claims.models import Claim, Verdict
+from claims.models import Claim, Figure, Verdict
 from claims.roles import DESK_GROUPS
 from review.admin.common import EstimatedCountPaginator
 from sources.models import Source
@@ -378,16 +379,48 @@ def test_the_event_page_draws_every_figure_with_its_shape(admin_client, killed_5
     event = killed_500.event
     page = admin_client.get(f"/admin/claims/event/{event.pk}/change/").content.decode()
     marks = re.findall(r'<g class="figure ([a-z-]+)" data-figure-id="(\d+)"', page)
-    figures = {str(f.pk): f for f in killed_500.event.claims.all()[0].figures.model.objects.filter(claim__event=event)}
-    assert sorted(pk for _, pk in marks) == sorted(figures)
+    figures = {str(f.pk): f for f in Figure.objects.filter(claim__event=event)}
     shapes = {figures[pk].summary(): kind for kind, pk in marks}
     assert shapes["≥ 500 killed (civilians and military)"] == "open-ended"
     assert shapes["≈ 8,000 displaced (people)"] == "approximate"
     assert shapes["15 wounded (police)"] == "exact"
-    assert shapes["a large number deployed / arrived (Shiite militiamen)"] == "vague"
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="figure-chart"') == 4
+    # Said only in words, "a large number" has no place on a scale: no mark, its words once.
+    vague = next(pk for pk, f in figures.items() if f.qualifier == "vague")
+    assert vague not in {pk for _, pk in marks}
+    assert sorted(pk for _, pk in marks) == sorted(pk for pk in figures if pk != vague)
+    assert re.findall(r'<text class="reading"[^>]*>([^<]*)</text>', page).count("a large number") == 1
+    assert page.count('class="figure-strip" data-metric=') == 4
+    # Every figure of the seed was said the same day: no timeline, whose one column says nothing.
+    assert 'class="figure-chart"' not in page
     assert '<table class="figure-table">' in page
     assert "http://" not in page.split('class="figure-comparison"')[1].replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_the_event_strip_gives_each_source_one_row_and_each_figure_its_own_lane(admin_client, killed_500):
+    page = admin_client.get(f"/admin/claims/event/{killed_500.event_id}/change/").content.decode()
+    killed = page.split('class="figure-strip" data-metric="killed"')[1].split("</svg>")[0]
+    rows = re.findall(r'<g class="source-row" data-source="([^"]+)"', killed)
+    assert (
+        rows
+        == sorted(set(rows))
+        == sorted({c.speaker.name for c in killed_500.event.claims.filter(figures__metric="killed")})
+    )
+    # Two figures from one source ("officials": at least 10, at least 5) on separate lines.
+    lanes = re.findall(r'<line class="bar" x1="[\d.]+" y1="([\d.]+)"', killed)
+    assert (
+        len(lanes) == len(set(lanes)) == Figure.objects.filter(claim__event=killed_500.event, metric="killed").count()
+    )
+
+
+def test_the_event_timeline_is_drawn_only_when_figures_were_said_on_different_days(admin_client, killed_500, reviewer):
+    services.record_claim(
+        speaker=killed_500.speaker, text="At least 600 killed.", kind="figure", event=killed_500.event,
+        said_on=killed_500.said_on + timedelta(days=1), user=reviewer,
+        figures=[{"metric": "killed", "qualifier": "at_least", "low": 600}],
+    )  # fmt: skip
+    page = admin_client.get(f"/admin/claims/event/{killed_500.event_id}/change/").content.decode()
+    assert page.count('class="figure-chart" data-metric=') == 1
+    assert 'class="figure-chart" data-metric="killed"' in page
 
 
 def test_the_event_chart_links_a_superseded_figure_to_its_successor(admin_client, killed_500, reviewer):

@@ -143,26 +143,56 @@ def test_a_reviewer_cannot_publish(desk, page):
     assert claim_500().status == "unreviewed"
 
 
-def test_the_event_page_draws_the_seed_figures(desk, page):
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_the_event_page_draws_the_seed_figures_by_source_with_no_label_on_another(desk, page):
     event = Event.objects.get(name="Fall of Ramadi, May 2015")
     log_in(page, "rita")
     page.goto(f"/admin/claims/event/{event.pk}/change/")
-    marks = page.locator("svg.figure-chart g.figure")
+    # The comparison comes first on the page, above the event's own fields.
+    assert page.locator(".field-figure_comparison").bounding_box()["y"] < page.locator("#id_name").bounding_box()["y"]
     figures = Figure.objects.filter(claim__event=event)
-    assert marks.count() == figures.count() == 7
-    for figure in figures:
-        mark = page.locator(f'svg.figure-chart g.figure[data-figure-id="{figure.pk}"]')
+    drawn = [f for f in figures if f.low is not None or f.high is not None]
+    marks = page.locator("svg.figure-strip g.figure")
+    assert marks.count() == len(drawn) == 6
+    for figure in drawn:
+        mark = page.locator(f'svg.figure-strip g.figure[data-figure-id="{figure.pk}"]')
         assert mark.get_attribute("data-qualifier") == figure.qualifier
         assert mark.get_attribute("data-source") == figure.claim.speaker.name
-    killed = page.locator('svg.figure-chart[data-metric="killed"]')
-    assert killed.locator("g.figure.open-ended").count() == 3
+    killed = page.locator('svg.figure-strip[data-metric="killed"]')
+    assert killed.locator("g.source-row").count() == 2
     assert killed.locator("g.figure.open-ended path.open-end").count() == 3
     assert page.locator('svg[data-metric="displaced"] g.figure.approximate path.mark').count() == 1
     assert page.locator('svg[data-metric="wounded"] g.figure.exact circle.mark').count() == 2
-    assert page.locator('svg[data-metric="deployed"] g.figure.vague text').text_content() == "a large number"
-    assert page.locator("table.figure-table tbody tr").count() == 7
+    assert page.locator('svg[data-metric="deployed"] text.reading').text_content() == "a large number"
+    assert page.locator("svg.figure-chart").count() == 0  # all said on one day
+    for strip in page.locator("svg.figure-strip").all():
+        texts = [t.bounding_box() for t in strip.locator("text").all()]
+        assert all(b["width"] > 0 for b in texts)
+        assert not [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :] if boxes_overlap(a, b)]
+    assert page.locator("table.figure-table tbody tr").count() == figures.count()
     screenshot(page, "event-chart")
     assert (OUTPUT / "event-chart.png").stat().st_size > 10_000
+
+
+def test_the_worked_example_draws_its_revised_toll_over_time_with_an_arrow_to_the_successor(desk, page):
+    call_command("load_example", stdout=StringIO())
+    event = Event.objects.get(name__startswith="Example River flood")
+    revised = Figure.objects.get(claim__event=event, supersedes__isnull=False)
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/event/{event.pk}/change/")
+    assert page.locator('svg.figure-strip[data-metric="killed"] a.supersession-link').count() == 1
+    assert page.locator('svg.figure-chart[data-metric="killed"]').count() == 1  # said on two days
+    screenshot(page, "event-chart-revised")
+    page.locator('svg.figure-strip[data-metric="killed"] a.supersession-link').click()
+    page.wait_for_url(f"**/admin/claims/claim/{revised.claim_id}/change/")
 
 
 def add_evidence_by(page, field: str, search: str, option_text: str, note: str) -> None:

@@ -18,7 +18,12 @@ class EventAdmin(DeskHistory, SimpleHistoryAdmin):
     list_filter = ["country"]
     search_fields = ["name", "place", "description"]
     readonly_fields = ["figure_comparison"]
-    fields = ["name", "description", "place", "country", "start_date", "end_date", "figure_comparison"]
+    fields = ["figure_comparison", "name", "description", "place", "country", "start_date", "end_date"]
+
+    def get_fields(self, request, obj=None):
+        """The comparison first on an event's page, where the desk looks; a new event has none."""
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "figure_comparison"]
 
     def delete_model(self, request, obj):
         services.delete_event(event=obj, user=request.user)
