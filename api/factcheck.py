@@ -86,12 +86,13 @@ class FactCheckSearchView(VaryOnCaller, APIView):
             raise ValidationError({"query": ["Give the words to search for (or reviewPublisherSiteFilter)."]})
         size = _whole(params, "pageSize", 10, 1, MAX_PAGE)
         offset = _token(params["pageToken"]) if params.get("pageToken") else _whole(params, "offset", 0, 0, MAX_OFFSET)
-        claims = Claim.objects.exclude(status=Status.UNREVIEWED)
-        published = Verdict.objects.published().filter(claim=OuterRef("pk"))
+        claims = Claim.objects.with_published_verdict()
         if params.get("maxAgeDays"):
             days = _whole(params, "maxAgeDays", 0, 1, 36_500)
-            published = published.filter(published_at__gte=timezone.now() - timedelta(days=days))
-        claims = claims.filter(Exists(published))
+            recent = Verdict.objects.published().filter(
+                claim=OuterRef("pk"), published_at__gte=timezone.now() - timedelta(days=days)
+            )
+            claims = claims.filter(Exists(recent))
         if query:
             claims = claims.search(query)
         if params.get("languageCode"):

@@ -9,9 +9,10 @@ from django.test import override_settings
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from claims import services
 from claims.models import Claim, Verdict
 from exchange.claimreview import RATINGS
-from tests.conftest import decide
+from tests.conftest import decide, seed_claim
 
 URL = "/api/v1/factcheck/claims:search"
 
@@ -48,9 +49,13 @@ def test_answers_google_field_names_and_types(api, reviewed, django_assert_max_n
     assert all(isinstance(review[k], str) for k in ("url", "title", "reviewDate", "textualRating"))
 
 
-def test_only_claims_with_a_published_verdict(api, reviewed):
+def test_only_claims_with_a_published_verdict(api, reviewed, reviewer):
+    # A proposal no editor has published yet is not a review a newsroom may quote.
+    displaced = seed_claim("About 8,000 people fled Ramadi")
+    services.propose_verdict(claim=displaced, status="unconfirmed", rationale="Pending.", reviewer=reviewer)
     texts = [c["text"] for c in api.get(URL, {"query": "Ramadi"}).json()["claims"]]
     assert texts == [reviewed.text]  # every other seed claim is unreviewed
+    assert Claim.objects.with_published_verdict().get() == reviewed
 
 
 def test_language_code_filters_by_primary_language(api, reviewed):

@@ -57,6 +57,12 @@ class ClaimQuerySet(models.QuerySet):
         )
         return self.filter(Q(text) | Q(speaker__in=sorted(speakers)))
 
+    def with_published_verdict(self):
+        """Claims a published verdict speaks for. A claim's status leaves "unreviewed" only when
+        `publish_verdict` publishes one (a verdict cannot be "unreviewed": its constraint), so
+        the status says it without a look at the verdicts, and the status index serves it."""
+        return self.exclude(status=Status.UNREVIEWED)
+
     def in_outlet(self, outlet_id: int):
         """Claims that appear in a document of this outlet. On PostgreSQL a trigger keeps each
         claim's outlets on its row (migration 0009), so this is checked beside the list order."""
