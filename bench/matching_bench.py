@@ -30,7 +30,7 @@ def main(reports: int = 200, unrelated: int = 1000, requests: int = 60) -> dict:
     result = score_gold(reports, unrelated, timings=timings)
     key, secret = NewsroomKey.objects.create_key(name="matching benchmark")
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-    texts = [text for text, _ in gold_reports(requests, seed=2)] + unrelated_sentences(requests // 4, seed=3)
+    texts = [text for text, *_ in gold_reports(requests, seed=2)] + unrelated_sentences(requests // 4, seed=3)
     match_times, search_times = [], []
     rates = {"newsroom_key": UNTHROTTLED, "public": UNTHROTTLED}
     from django.conf import settings

@@ -8,7 +8,9 @@ at most `limit` Match objects, best first. A match at or above OFFER is close en
 The score adds what a reviewer would weigh: the same speaker (or one in the same organization
 tree, or described alike: "a provincial spokesman"), the same event, a figure of the same metric
 whose bounds and period overlap the text's, and how alike the wording is (trigram similarity).
-A figure of the same metric that cannot be the same number counts against.
+A figure of the same metric that cannot be the same number counts against. When the caller
+knows when the text was published, a claim said in the month before counts for (the nearer,
+the more) and one said after counts against: the same speaker often says the same words again.
 
 Candidates come from the database first. On PostgreSQL: the stored search vector (migration
 0008) for the text's figures, with every nearby whole number a rounded report could stand for,
@@ -44,7 +46,10 @@ WEIGHTS = {
     "described": 0.10,
     "other_speaker": -0.15,
     "event": 0.10,
+    "recent": 0.08,  # said in the weeks before the report that repeats it
+    "after": -0.10,  # said after the report was published: it cannot be what the report repeats
 }
+RECENT_DAYS = 30
 CANDIDATES_PER_PROBE = 100
 ROUNDED_VALUES = 120  # at most this many whole numbers stand for one rounded figure
 
@@ -325,6 +330,8 @@ def matches(
     for claim in candidates:
         likeness = claim.likeness if postgres else trigram_similarity(claim.text, text)
         score, reasons = _score(claim, likeness, wanted, speakers, trees, event_id, attribution)
+        if published and claim.said_on:
+            score += _timing(claim.said_on, published, reasons)
         scored.append(Match(claim=claim, score=round(score, 4), reasons=tuple(reasons)))
     scored.sort(key=lambda m: (-m.score, -m.claim.pk))
     return scored[:limit]
@@ -377,6 +384,16 @@ def _score(claim, likeness, wanted, speakers, trees, event_id, attribution) -> t
             score += WEIGHTS["period"]
             reasons.append("overlapping period")
     return score, reasons
+
+
+def _timing(said_on: date, published: date, reasons: list[str]) -> float:
+    days = (published - said_on).days
+    if days < -1:  # a day's slack for time zones
+        return WEIGHTS["after"]
+    if days <= RECENT_DAYS:
+        reasons.append(f"said {max(days, 0)} day(s) before this report")
+        return WEIGHTS["recent"] * (1 - max(days, 0) / (RECENT_DAYS + 1))
+    return 0.0
 
 
 def _overlap(low_a, high_a, low_b, high_b) -> bool:

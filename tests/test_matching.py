@@ -1,6 +1,8 @@
 """Claim matching: the same claim reported again is found first, with why; unrelated text is not
 offered; POST /api/v1/match/ answers it and refuses bad bodies by field."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 
@@ -131,3 +133,17 @@ def test_detect_language_by_script_and_common_words():
 
 def test_generated_re_report_names_the_speaker():
     assert re_report("About 523 civilians were killed in Ramadi", "Ahmed A. Haddad 12", 3).endswith(".")
+
+
+def test_the_same_words_said_again_are_told_apart_by_when_the_report_was_published(killed_500, reviewer):
+    # The speaker says the same sentence a year later: a report's date picks the one it repeats.
+    again = services.record_claim(
+        speaker=killed_500.speaker, text=killed_500.text, said_on=killed_500.said_on + timedelta(days=365),
+        user=reviewer, kind="figure", figures=[{"metric": "killed", "qualifier": "at_least", "low": 500}],
+    )  # fmt: skip
+    report = f"{killed_500.text}, {killed_500.speaker.name} said."
+    first = matching.matches(report, published=killed_500.said_on + timedelta(days=2), limit=2)
+    assert [m.claim.pk for m in first] == [killed_500.pk, again.pk]
+    assert "said 2 day(s) before this report" in first[0].reasons
+    later = matching.matches(report, published=again.said_on, limit=2)
+    assert [m.claim.pk for m in later] == [again.pk, killed_500.pk]
