@@ -147,3 +147,20 @@ def test_the_same_words_said_again_are_told_apart_by_when_the_report_was_publish
     assert "said 2 day(s) before this report" in first[0].reasons
     later = matching.matches(report, published=again.said_on, limit=2)
     assert [m.claim.pk for m in later] == [again.pk, killed_500.pk]
+
+
+def test_a_prolific_speakers_claims_are_probed_by_the_places_the_text_names(killed_500, reviewer, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the probes are PostgreSQL's; SQLite reads every claim sharing a word")
+    speaker = Source.objects.create(kind="person", name="Salma Latif")
+    said = {}
+    for text in ("Schools in Tripoli will reopen next month", "Schools in Misrata are closed for the winter"):
+        said[text] = services.record_claim(speaker=speaker, text=text, user=reviewer)
+    report = "Schools in Tripoli will reopen next month, Salma Latif told AFP."
+    tripoli, misrata = (said[t].pk for t in said)
+    assert {tripoli, misrata} <= {m.claim.pk for m in matching.matches(report)}
+    monkeypatch.setattr(matching, "PROLIFIC", 2)  # as if she had thousands of claims
+    found = [m.claim.pk for m in matching.matches(report)]
+    assert found[0] == tripoli
+    assert misrata not in found  # shares "schools", names no place the report names
+    assert matching._proper_nouns(report) == ["'tripoli'", "'afp'"]
