@@ -6,13 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from api.errors import healthz, not_found_json
 
-admin.site.site_header = "Claim tracker"
-admin.site.site_title = "Claim tracker"
-admin.site.index_title = "Sources, claims and verdicts"
-admin.site.site_url = "/api/docs/"  # "View site": the newsroom API's docs; the desk works in the admin
-admin.site.index_template = "review/desk_index.html"  # the desk's queues first, then Claims (review/desk.py)
-admin.site.enable_nav_sidebar = False  # the queue's columns need the width
-
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),

@@ -112,6 +112,18 @@ def test_a_desk_reviewer_can_use_source_autocomplete(client, desk_reviewer, seed
     assert [r["text"] for r in response.json()["results"]] == ["Sabah Karhout"]
 
 
+def test_the_evidence_claim_picker_names_who_made_each_claim(admin_client, killed_500, django_assert_max_num_queries):
+    # Typing a person's name must not offer their claim as if it were the text alone.
+    params = {"term": "Haimour", "app_label": "claims", "model_name": "evidence", "field_name": "evidence_claim"}
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/admin/autocomplete/", params)
+    assert response.status_code == 200, response.content
+    labels = [r["text"] for r in response.json()["results"]]
+    assert f"Muhannad Haimour: {killed_500}" in labels
+    assert all(label.startswith("Muhannad Haimour: ") for label in labels)
+    assert admin_client.get("/admin/").context["site_header"] == "Claim tracker"
+
+
 def test_overtaken_proposals_are_not_offered_for_publication(admin_client, killed_500, reviewer):
     services.propose_verdict(claim=killed_500, status="unconfirmed", rationale="First.", reviewer=reviewer)
     newest = services.propose_verdict(claim=killed_500, status="retracted", rationale="Second.", reviewer=reviewer)

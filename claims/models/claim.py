@@ -207,6 +207,11 @@ class Claim(models.Model):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
     @property
+    def picker_label(self) -> str:
+        """How a search box offers the claim: who said it, then what."""
+        return f"{self.speaker.name}: {self}"
+
+    @property
     def status_definition(self) -> str:
         return Status(self.status).definition
 
