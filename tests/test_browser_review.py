@@ -266,3 +266,37 @@ def test_a_reviewer_lands_on_the_desk_queues_and_opens_the_unreviewed_list(page,
     queues.get_by_role("link", name="Unreviewed claims").click()
     expect(page).to_have_url(re.compile(r"/admin/claims/claim/\?status__exact=unreviewed"))
     expect(page.locator("#result_list tbody tr")).to_have_count(Claim.objects.count())
+
+
+def test_a_candidate_is_edited_in_figure_rows_and_accepted_on_its_page(desk, page):
+    from tests.test_intake import ARTICLE, import_
+
+    candidate = import_(ARTICLE)[2][0]
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/candidate/{candidate.pk}/change/")
+    assert page.locator('textarea[name="figures"]').count() == 0  # figures are rows, not JSON
+    page.select_option("#id_figure-0-qualifier", "range")
+    page.fill("#id_figure-0-low", "14")
+    page.fill("#id_figure-0-high", "20")
+    assert page.locator("button[name=_reject]").is_visible()
+    screenshot(page, "candidate")
+    page.click("button[name=_accept]")
+    expect(page.locator("ul.messagelist li")).to_contain_text("Accepted")
+    candidate.refresh_from_db()
+    assert candidate.state == "accepted"
+    figure = candidate.claim.figures.get()
+    assert (figure.qualifier, figure.low, figure.high) == ("range", 14, 20)
+
+
+def test_the_claim_picker_says_who_made_each_claim_and_the_tab_has_an_icon(desk, page):
+    log_in(page, "rita")
+    page.goto(f"/admin/claims/claim/{claim_500().pk}/change/")
+    page.click("text=Add another New evidence")
+    page.check("#id_evidence-2-0-basis input[value=claim]")
+    page.locator("#id_evidence-2-0-evidence_claim + .select2").click()
+    page.locator(".select2-search__field").fill("Karhout")
+    option = page.locator(".select2-results__option", has_text="Sabah Karhout: ").first
+    option.wait_for()
+    assert option.text_content().startswith("Sabah Karhout: ")
+    icon = page.request.get("/favicon.ico")  # what a browser asks for on every page
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg")
