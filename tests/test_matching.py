@@ -163,4 +163,4 @@ def test_a_prolific_speakers_claims_are_probed_by_the_places_the_text_names(kill
     found = [m.claim.pk for m in matching.matches(report)]
     assert found[0] == tripoli
     assert misrata not in found  # shares "schools", names no place the report names
-    assert matching._proper_nouns(report) == ["'tripoli'", "'afp'"]
+    assert matching._proper_nouns(report) == ["'tripoli'"]  # not the outlet it was told to
