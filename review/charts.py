@@ -40,7 +40,7 @@ class Mark:
     y_low: float | None = None
     y_high: float | None = None
     y_point: float | None = None
-    kind: str = ""  # exact, approximate, range, open-ended, at-most, vague
+    kind: str = ""  # exact, approximate, range, open-ended, at-most
     url: str = ""
     svg: str = ""
 
@@ -173,8 +173,7 @@ def _strip(metric: str, figures: list[Figure], colours: dict[str, str]) -> Strip
         words = dict.fromkeys(w for w in (f.amount() for f in given) if w)  # a vague figure's words, once
         rows.append({
             "source": name, "short": name if len(name) <= 30 else name[:29] + "…", "colour": colours[name],
-            "y": y, "top": top, "height": height, "marks": marks, "reading": ", ".join(words),
-            "figures": given, "said": said,
+            "y": y, "marks": marks, "reading": ", ".join(words), "said": said,
         })  # fmt: skip
         top += height
     placed = {m.figure.pk: m for row in rows for m in row["marks"]}
@@ -310,8 +309,8 @@ def _place(mark: Mark, figure: Figure, y, bottom: float, top: float) -> None:
         mark.y_high = max(top, mark.y_low - OPEN_END)
     elif figure.qualifier == q.AT_MOST or (figure.qualifier == q.VAGUE and figure.high is not None):
         mark.kind, mark.y_low, mark.y_high = "at-most", bottom, y(figure.high)
-    else:
-        mark.kind = "vague"
+    else:  # no bounds: callers draw only figures `_on_a_scale`
+        raise ValueError(f"figure {figure.pk} has no bounds to draw")
 
 
 def shape(mark: Mark) -> SafeString:
@@ -325,11 +324,6 @@ def shape(mark: Mark) -> SafeString:
         return format_html(
             '<path class="mark" d="M{} {}L{} {}L{} {}L{} {}Z" fill-opacity="0.3" stroke-width="2"/>',
             x, y - 7, x + 7, y, x, y + 7, x - 7, y,
-        )  # fmt: skip
-    if mark.kind == "vague":
-        return format_html(
-            '<text class="mark vague-words" x="{}" y="{}" text-anchor="middle" font-style="italic">{}</text>',
-            x, HEIGHT - BOTTOM - 8, mark.figure.vague_text,
         )  # fmt: skip
     low, high = round(mark.y_low, 1), round(mark.y_high, 1)
     parts = [format_html('<line class="bar" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="4"/>', x, low, x, high)]
