@@ -11,20 +11,20 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
 
 class DeskAutocomplete(AutocompleteJsonView):
-    """The search boxes of autocomplete fields. A claim is offered with its speaker ("Muhannad
-    Haimour: Islamic State militants killed …"): the same words from two people are two claims,
-    and the evidence form must not let a reviewer pick the wrong one by its text alone."""
+    """The search boxes of autocomplete fields. A model that says how a search box should offer
+    it (`picker_label`, with the relations it reads in `picker_related`) is offered so: a claim
+    with its speaker ("Muhannad Haimour: Islamic State militants killed …"), since the same
+    words from two people are two claims and the evidence form must not let a reviewer pick the
+    wrong one by its text alone."""
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if queryset.model._meta.label == "claims.Claim":
-            queryset = queryset.select_related("speaker")
-        return queryset
+        related = getattr(queryset.model, "picker_related", ())
+        return queryset.select_related(*related) if related else queryset  # select_related() alone joins every key
 
     def serialize_result(self, obj, to_field_name):
         result = super().serialize_result(obj, to_field_name)
-        if obj._meta.label == "claims.Claim":
-            result["text"] = obj.picker_label
+        result["text"] = getattr(obj, "picker_label", result["text"])
         return result
 
 

@@ -206,6 +206,8 @@ class Claim(models.Model):
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
+    picker_related = ("speaker",)  # what picker_label reads, for the admin's search boxes
+
     @property
     def picker_label(self) -> str:
         """How a search box offers the claim: who said it, then what."""
