@@ -310,7 +310,7 @@ def _proper_nouns(text: str) -> list[str]:
     names = [(m.start(), m.end()) for m in NAME.finditer(text)]
     found = []
     for word in PROPER.finditer(text):
-        before = text[: word.start()].rstrip()
+        before = text[max(0, word.start() - 24) : word.start()].rstrip()  # enough for "according to the"
         if word.start() == 0 or before.endswith((".", "!", "?", '"', "“")):
             continue
         if re.search(r"\b(?:told|according to)(?: the| a)?$", before, re.I):
