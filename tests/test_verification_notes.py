@@ -119,3 +119,41 @@ def test_the_admin_and_the_command_line_store_the_same_text_and_hash(db, reviewe
     )
     assert (again.pk, outcome) == (document.pk, "unchanged")
     assert Document.objects.get(pk=document.pk).text_matches(pasted)
+
+
+def test_the_desk_records_and_clears_the_reports_note_on_the_appearance_page(admin_client, killed_500):
+    from tests.conftest import admin_form_data
+
+    appearance = killed_500.appearances.order_by("pk").first()
+    url = f"/admin/claims/appearance/{appearance.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and b'name="verification_note"' in page.content
+    version = killed_500.version
+    response = admin_client.post(url, admin_form_data(page, verification_note=""))
+    assert response.status_code == 302, response.content[:2000]
+    appearance.refresh_from_db()
+    killed_500.refresh_from_db()
+    assert (appearance.verification_note, appearance.verification_note_start) == ("", None)
+    assert killed_500.version == version + 1  # through the service: the rendering follows
+    assert not stored(killed_500)["attribution_text"].endswith(HEDGED)
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, admin_form_data(page, verification_note=NOTE))
+    assert response.status_code == 302
+    appearance.refresh_from_db()
+    text = appearance.document.text
+    assert text[appearance.verification_note_start : appearance.verification_note_end] == NOTE
+    assert stored(killed_500)["attribution_text"].endswith(HEDGED)
+
+
+def test_a_note_the_document_does_not_hold_is_kept_without_offsets(admin_client, killed_500):
+    from tests.conftest import admin_form_data
+
+    appearance = killed_500.appearances.order_by("pk").first()
+    url = f"/admin/claims/appearance/{appearance.pk}/change/"
+    page = admin_client.get(url)
+    response = admin_client.post(url, admin_form_data(page, verification_note="Officials declined to confirm."))
+    assert response.status_code == 302
+    appearance.refresh_from_db()
+    assert appearance.verification_note == "Officials declined to confirm."
+    assert appearance.verification_note_start is None

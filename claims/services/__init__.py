@@ -30,6 +30,7 @@ from claims.services.recording import (
 )
 from claims.services.sources import delete_affiliation, save_affiliation, save_source
 from claims.services.verdicts import propose_verdict, publish_verdict
+from claims.services.verification_notes import set_verification_note
 from claims.services.writes import (
     CLAIM_FIELDS,
     FIGURE_FIELDS,
@@ -68,5 +69,6 @@ __all__ = [
     "save_document",
     "save_figure",
     "save_source",
+    "set_verification_note",
     "update_claim",
 ]

@@ -36,7 +36,11 @@ class AppearanceForm(forms.ModelForm):
 
     class Meta:
         model = Appearance
-        fields = ["claim", "document", "excerpt", "start", "end"]
+        fields = ["claim", "document", "excerpt", "start", "end", "verification_note"]
+        help_texts = {
+            "verification_note": "What the report itself says about verifying the claim, in its words: "
+            "“The figures could not be independently confirmed.” Not the desk's verdict.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,8 +75,9 @@ class AppearanceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
                 "speaker_role",
                 ("relayer_1", "relayer_1_role"),
                 ("relayer_2", "relayer_2_role"),
+                "verification_note",
             ]
-        return ["claim", "document", "excerpt", "start", "end"]
+        return ["claim", "document", "excerpt", "start", "end", "verification_note"]
 
     def get_readonly_fields(self, request, obj=None):
         # The excerpt, offsets and chain are recorded together; to change them, record anew.
@@ -80,6 +85,8 @@ class AppearanceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            if "verification_note" in form.changed_data:
+                services.set_verification_note(appearance=obj, note=obj.verification_note, user=request.user)
             return
         appearance = services.record_appearance(
             claim=obj.claim,
@@ -90,6 +97,7 @@ class AppearanceAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             end=obj.end,
             speaker_role=form.cleaned_data.get("speaker_role", ""),
             relayed_by=form.relayed_by(),
+            verification_note=obj.verification_note,
         )
         obj.pk = appearance.pk
         obj.refresh_from_db()
