@@ -269,3 +269,46 @@ def test_the_wire_sets_are_scored_apart_and_keep_their_floors(name):
     p, r, sp, sr, ss = floor[name]
     assert report["precision"] >= p and report["recall"] >= r
     assert statements["precision"] >= sp and statements["recall"] >= sr and statements["speaker_accuracy"] >= ss
+
+
+def test_a_gold_line_without_text_reads_its_article_from_the_texts_directory(tmp_path):
+    import hashlib
+
+    text = "Police said 14 people were arrested.\r\n"
+    stored = normalised_text(text)
+    line = json.dumps({
+        "id": "r1", "url": "https://example.org/a", "sha256": hashlib.sha256(stored.encode()).hexdigest(),
+        "statements": [{"anchor": "14 people were arrested", "speaker": ["Police"]}],
+        "figures": [{"speaker": ["Police"], "metric": "arrested", "qualifier": "exact", "low": 14, "high": 14}],
+    })  # fmt: skip
+    assert evaluate([line])["skipped"] == [
+        "line 1: r1: the text is not in the gold line; give a texts directory (--texts); skipped"
+    ]
+    missing = evaluate([line], texts=tmp_path)
+    assert missing["items"] == 0 and "no r1.txt in the texts directory" in missing["skipped"][0]
+
+    (tmp_path / "r1.txt").write_bytes(text.encode())
+    report = evaluate([line], texts=tmp_path)
+    assert (report["items"], report["recall"], report["statements"]["recall"]) == (1, 1.0, 1.0)
+    assert "skipped" not in report
+
+    (tmp_path / "r1.txt").write_text("Police said 15 people were arrested.\n")
+    (reason,) = evaluate([line], texts=tmp_path)["skipped"]
+    assert "r1.txt is not the copy that was annotated" in reason
+
+
+def test_evaluate_extractor_names_each_skipped_line_and_scores_the_rest(tmp_path):
+    gold = tmp_path / "real.jsonl"
+    kept = {
+        "id": "w",
+        "text": "Police said 5 people were arrested.",
+        "figures": [{"speaker": ["Police"], "metric": "arrested", "qualifier": "exact", "low": 5, "high": 5}],
+    }
+    gold.write_text(json.dumps(kept) + "\n" + json.dumps({"id": "gone", "sha256": "0" * 64, "figures": []}) + "\n")
+    out, err = StringIO(), StringIO()
+    call_command("evaluate_extractor", str(gold), "--texts", str(tmp_path), stdout=out, stderr=err)
+    assert json.loads(out.getvalue())["items"] == 1
+    assert json.loads(out.getvalue())["skipped"] == 1
+    assert "real.jsonl line 2: gone: no gone.txt in the texts directory" in err.getvalue()
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("evaluate_extractor", str(gold), "--texts", str(tmp_path / "nowhere"), stdout=out)

@@ -1,6 +1,10 @@
 """Precision and recall of attributed statements and figures, and speaker accuracy, against a gold set.
 
-Each gold line is {"id", "published", "text", "figures": [...], "statements"?: [...]}.
+Each gold line is {"id", "published", "text", "figures": [...], "statements"?: [...]}. A line of a
+real article holds no "text" (the article is not ours to redistribute) but its "sha256": the text
+is read from `<id>.txt` in a texts directory, normalised as a stored document is, and scored only
+if its hash is the annotated copy's. A line whose text is missing or differs is skipped, and the
+report says which and why.
 
 A gold figure is {"speaker": [names...], "metric", "qualifier", "low", "high" | "vague_text",
 "measure"?, "kind"?, "currency"?, "optional"?}. A found figure matches a gold figure with the same
@@ -14,11 +18,14 @@ candidate matches it when the candidate's span covers most of the anchor; each c
 each gold statement match once. A line without "statements" scores figures only.
 """
 
+import hashlib
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 from intake.extraction import extract
+from sources.text import normalised_text
 
 
 def _same_amount(found: dict, gold: dict) -> bool:
@@ -151,11 +158,49 @@ def _summary(parts: list[dict]) -> dict:
     }
 
 
-def evaluate(lines) -> dict:
+class TextUnavailable(Exception):
+    """The article a gold line annotates is not at hand, or is not the copy that was annotated."""
+
+
+def with_text(item: dict, texts: Path | None) -> dict:
+    """The gold line with its article's text, read from the texts directory when the line has none."""
+    if "text" in item:
+        return item
+    name = f"{item['id']}.txt"
+    if texts is None:
+        raise TextUnavailable(f"{item['id']}: the text is not in the gold line; give a texts directory (--texts)")
+    try:
+        text = normalised_text((Path(texts) / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TextUnavailable(f"{item['id']}: no {name} in the texts directory {texts}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TextUnavailable(f"{item['id']}: {name} cannot be read ({exc})") from None
+    found = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if found != item.get("sha256"):
+        raise TextUnavailable(
+            f"{item['id']}: {name} is not the copy that was annotated "
+            f"(sha256 {found[:12]}…, the gold line's {str(item.get('sha256'))[:12]}…)"
+        )
+    return {**item, "text": text}
+
+
+def evaluate(lines, texts: Path | None = None) -> dict:
     """Figures' scores at the top level (as before statements were scored), statements' under
-    "statements" when the set annotates them."""
-    items = [score_item(json.loads(line)) for line in lines if line.strip()]
+    "statements" when the set annotates them. Lines whose text is unavailable are listed under
+    "skipped", one reason each, and left out of every score."""
+    items, skipped = [], []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = with_text(json.loads(line), texts)
+        except TextUnavailable as exc:
+            skipped.append(f"line {number}: {exc}; skipped")
+            continue
+        items.append(score_item(item))
     report = {"items": len(items), **_summary(items)}
+    if skipped:
+        report["skipped"] = skipped
     with_statements = [i["statements"] for i in items if "statements" in i]
     if with_statements:
         report["statements"] = {"items": len(with_statements), **_summary(with_statements)}
