@@ -74,7 +74,7 @@ class FigureSerializer(serializers.ModelSerializer):
         model = Figure
         fields = [
             "id", "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
-            "unit", "unit_of", "period_start", "period_end", "place", "supersedes", "superseded_by",
+            "unit", "unit_of", "currency", "period_start", "period_end", "place", "supersedes", "superseded_by",
         ]  # fmt: skip
 
 
@@ -212,7 +212,7 @@ class FigureInputSerializer(RefusesUnknownFields, serializers.ModelSerializer):
         model = Figure
         fields = [
             "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
-            "unit", "unit_of", "period_start", "period_end", "place", "note", "supersedes",
+            "unit", "unit_of", "currency", "period_start", "period_end", "place", "note", "supersedes",
         ]  # fmt: skip
         # Cross-field rules are named constraints; the services report them by field.
         validators = []

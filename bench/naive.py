@@ -48,7 +48,7 @@ class NaiveFigureSerializer(serializers.ModelSerializer):
         model = Figure
         fields = [
             "id", "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
-            "unit", "unit_of", "period_start", "period_end", "place", "supersedes", "superseded_by",
+            "unit", "unit_of", "currency", "period_start", "period_end", "place", "supersedes", "superseded_by",
         ]  # fmt: skip
 
 

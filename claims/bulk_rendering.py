@@ -91,7 +91,8 @@ LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object(
                'id', f.id, 'as_written', f.as_written, 'metric', f.metric, 'population', f.population,
                'qualifier', f.qualifier, 'low', {_bound("f.low")}, 'high', {_bound("f.high")},
-               'vague_text', f.vague_text, 'unit', f.unit, 'unit_of', f.unit_of, 'period_start', f.period_start,
+               'vague_text', f.vague_text, 'unit', f.unit, 'unit_of', f.unit_of, 'currency', f.currency,
+               'period_start', f.period_start,
                'period_end', f.period_end, 'place', f.place, 'supersedes', f.supersedes_id,
                'superseded_by', (SELECT s.id FROM claims_figure s WHERE s.supersedes_id = f.id))
                ORDER BY f.id) AS items,

@@ -249,6 +249,7 @@ def figure_representation(figure: Figure) -> dict:
         "vague_text": figure.vague_text,
         "unit": figure.unit,
         "unit_of": figure.unit_of,
+        "currency": figure.currency,
         "period_start": _date(figure.period_start),
         "period_end": _date(figure.period_end),
         "place": figure.place,

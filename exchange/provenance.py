@@ -206,7 +206,7 @@ def _figure(figure, claim_id: str, speaker: str) -> dict:
         "prov:wasAttributedTo": speaker,
         "prov:value": figure.as_written,
         "schema:name": figure.metric,
-        "schema:unitText": figure.unit,
+        "schema:unitText": figure.currency or figure.unit,
         "schema:description": f"{figure.get_qualifier_display()}; counts {figure.population or figure.unit}",
     }
     if figure.low is not None:

@@ -39,6 +39,7 @@ def figure_fields(found: dict) -> dict:
     def bound(value):
         return None if value is None else Decimal(str(value))
 
+    money = found.get("kind") == "money" or found.get("unit") == Figure.Unit.MONEY
     return {
         "as_written": found["text"][:300],
         "metric": found["metric"],
@@ -47,7 +48,8 @@ def figure_fields(found: dict) -> dict:
         "low": bound(found["low"]),
         "high": bound(found["high"]),
         "vague_text": found.get("vague_text", "")[:200],
-        "unit": found.get("unit", Figure.Unit.PEOPLE),
+        "unit": Figure.Unit.MONEY if money else found.get("unit", Figure.Unit.PEOPLE),
+        "currency": (found.get("currency") or "")[:3] if money else "",
         "period_start": found.get("period_start"),
         "period_end": found.get("period_end"),
     }

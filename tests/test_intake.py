@@ -268,3 +268,26 @@ def test_an_article_that_is_not_plain_text_is_refused_where_it_breaks_and_nothin
     with pytest.raises(CommandError, match=refusal):
         call_command("import_article", *args)
     assert Document.objects.count() == before
+
+
+def test_money_is_kept_as_money_with_its_currency_not_as_people(db, reviewer):
+    text = "The government will spend $3.5 billion on flood defences, the finance minister, Ana Ruiz, said on Monday."
+    _, _, candidates = import_(text, user=reviewer)
+    claim = intake_services.accept_candidate(candidate=candidates[0], user=reviewer)
+    figure = claim.figures.get()
+    assert (figure.unit, figure.currency, figure.low) == ("money", "USD", 3_500_000_000)
+    assert "USD" in figure.summary()
+
+
+def test_only_money_has_a_currency(killed_500):
+    from django.db import IntegrityError, transaction
+
+    figure = killed_500.figures.first()
+    figure.currency = "USD"
+    with pytest.raises(ValidationError, match="Only money has a currency"):
+        figure.full_clean()
+    with pytest.raises(IntegrityError, match="figure_currency_only_for_money"), transaction.atomic():
+        type(figure).objects.filter(pk=figure.pk).update(currency="USD")
+    figure.unit, figure.currency = "money", "dollars"
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        figure.full_clean()

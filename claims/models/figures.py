@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -33,6 +34,7 @@ class Figure(models.Model):
     class Unit(models.TextChoices):
         PEOPLE = "people", "people"
         FRACTION = "fraction", "fraction of a whole"
+        MONEY = "money", "money"
 
     SYMBOLS = {
         "exact": "",
@@ -54,6 +56,14 @@ class Figure(models.Model):
     vague_text = models.CharField(max_length=200, blank=True, help_text='For vague figures, the words: "hundreds".')
     unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.PEOPLE)
     unit_of = models.CharField(max_length=200, blank=True, help_text='For fractions, the whole: "the country".')
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Give the currency as its ISO 4217 code: USD, EUR, GBP.")],
+        help_text="For money, the currency's ISO 4217 code (USD, EUR); blank when the report does not say.",
+    )
     period_start = models.DateField(null=True, blank=True, help_text="The period counted, not the date said.")
     period_end = models.DateField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
@@ -97,9 +107,14 @@ class Figure(models.Model):
                 violation_error_message="Choose a valid metric.",
             ),
             models.CheckConstraint(
-                condition=Q(unit__in=["people", "fraction"]),
+                condition=Q(unit__in=["people", "fraction", "money"]),
                 name="figure_valid_unit",
                 violation_error_message="Choose a valid unit.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit="money") | Q(currency=""),
+                name="figure_currency_only_for_money",
+                violation_error_message="Only money has a currency.",
             ),
             models.CheckConstraint(
                 condition=(Q(low__isnull=True) | Q(low__gte=0)) & (Q(high__isnull=True) | Q(high__gte=0)),
@@ -170,6 +185,8 @@ class Figure(models.Model):
         amount = self.amount()
         if self.unit == self.Unit.FRACTION and self.unit_of:
             text = f"{amount} of {self.unit_of}: {self.get_metric_display()}"
+        elif self.unit == self.Unit.MONEY:
+            text = f"{amount} {self.currency or 'in money'} {self.get_metric_display()}"
         else:
             text = f"{amount} {self.get_metric_display()}"
         return f"{text} ({self.population})" if self.population and with_population else text

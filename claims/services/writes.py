@@ -31,6 +31,7 @@ FIGURE_FIELDS = (
     "vague_text",
     "unit",
     "unit_of",
+    "currency",
     "period_start",
     "period_end",
     "place",

@@ -33,6 +33,7 @@ class CandidateFigureForm(forms.Form):
     high = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4)
     vague_text = forms.CharField(required=False, max_length=200, label="Vague words", help_text='"hundreds"')
     unit = forms.ChoiceField(choices=Figure.Unit.choices, initial=Figure.Unit.PEOPLE)
+    currency = forms.CharField(required=False, max_length=3, help_text="For money: USD, EUR")
     population = forms.CharField(required=False, max_length=200, help_text='"police", "residents"')
     position = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -93,8 +94,10 @@ class CandidateForm(forms.ModelForm):
             kept.update(
                 metric=data["metric"], qualifier=data["qualifier"], low=_number(data["low"]),
                 high=_number(data["high"]), vague_text=data["vague_text"], unit=data["unit"],
-                population=data["population"],
+                currency=data["currency"].upper(), population=data["population"],
             )  # fmt: skip
+            if data["unit"] != Figure.Unit.MONEY and kept.get("kind") == "money":
+                kept["kind"] = "count"  # the reviewer's unit over the extractor's reading
             figures.append(kept)
         return figures
 

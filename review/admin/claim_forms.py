@@ -42,7 +42,8 @@ class FigureInline(admin.StackedInline):
     autocomplete_fields = ["supersedes"]
     fieldsets = [
         (None, {"fields": [("as_written", "metric", "population"), ("qualifier", "low", "high", "vague_text")]}),
-        ("Unit, period and place", {"fields": [("unit", "unit_of"), ("period_start", "period_end", "place")]}),
+        ("Unit, period and place", {"fields": [("unit", "unit_of", "currency"), ("period_start", "period_end")]}),
+        (None, {"fields": ["place"]}),
         ("Series", {"fields": ["supersedes", "note"]}),
     ]
 
