@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connections, models, router
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Q, Value
 from django.db.models.expressions import RawSQL
 
 from claims.models import Claim, Figure
@@ -349,30 +350,72 @@ def matches(
     ids = [pk for pk in _candidate_ids(text, wanted, speakers, using=using) if pk != exclude]
     if not ids:
         return []
-    candidates = Claim.objects.using(using).filter(pk__in=ids).select_related("speaker")
-    candidates = candidates.prefetch_related(
-        Prefetch("figures", queryset=Figure.objects.using(using).order_by("claim_id", "pk")),
-        Prefetch(
-            "speaker__affiliations",
-            queryset=Affiliation.objects.using(using).select_related("organization").order_by("pk"),
-        ),
-    )
-    postgres = connections[using].vendor == "postgresql"
-    if postgres:
-        candidates = candidates.annotate(likeness=TrigramSimilarity("text", Value(text)))
-    candidates = list(candidates)
+    candidates = _candidates(ids, text, with_descriptions=not speakers, using=using)
     trees = _trees(speakers, candidates, using=using)
     event_id = getattr(event, "pk", event)
     attribution = set(_content_words(text))
     scored = []
     for claim in candidates:
-        likeness = claim.likeness if postgres else trigram_similarity(claim.text, text)
-        score, reasons = _score(claim, likeness, wanted, speakers, trees, event_id, attribution)
+        score, reasons = _score(claim, claim.likeness, wanted, speakers, trees, event_id, attribution)
         if published and claim.said_on:
             score += _timing(claim.said_on, published, reasons)
-        scored.append(Match(claim=claim, score=round(score, 4), reasons=tuple(reasons)))
-    scored.sort(key=lambda m: (-m.score, -m.claim.pk))
-    return scored[:limit]
+        scored.append((round(score, 4), claim.pk, tuple(reasons)))
+    scored.sort(key=lambda row: (-row[0], -row[1]))
+    best = scored[:limit]
+    claims = Claim.objects.using(using).select_related("speaker").in_bulk([pk for _, pk, _ in best])
+    return [Match(claim=claims[pk], score=score, reasons=reasons) for score, pk, reasons in best if pk in claims]
+
+
+@dataclass
+class _Candidate:
+    """What the score reads of a known claim: plain columns, not a model instance (a match
+    weighs a hundred or more of them and keeps `limit`)."""
+
+    pk: int
+    kind: str
+    text: str
+    speaker_id: int
+    speaker_name: str
+    described_as: str
+    event_id: int | None
+    said_on: date | None
+    likeness: float
+    figures: list = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+
+
+class _Bounds(NamedTuple):
+    metric: str
+    low: Decimal | None
+    high: Decimal | None
+    period_start: date | None
+    period_end: date | None
+
+
+def _candidates(ids: list[int], text: str, *, with_descriptions: bool, using: str) -> list[_Candidate]:
+    """The candidate claims with their figures (and, when the text names no speaker, how their
+    speakers are described), in two or three queries."""
+    rows = Claim.objects.using(using).filter(pk__in=ids)
+    columns = ["pk", "kind", "text", "speaker_id", "speaker__name", "described_as", "event_id", "said_on"]
+    postgres = connections[using].vendor == "postgresql"
+    if postgres:
+        rows = rows.annotate(likeness=TrigramSimilarity("text", Value(text)))
+    found = {}
+    for row in rows.values_list(*columns, *(["likeness"] if postgres else [])):
+        likeness = row[8] if postgres else trigram_similarity(row[2], text)
+        found[row[0]] = _Candidate(*row[:8], likeness=float(likeness))
+    figures = Figure.objects.using(using).filter(claim_id__in=list(found)).order_by("claim_id", "pk")
+    for claim_id, *bounds in figures.values_list("claim_id", "metric", "low", "high", "period_start", "period_end"):
+        found[claim_id].figures.append(_Bounds(*bounds))
+    if with_descriptions:
+        by_speaker: dict[int, list[_Candidate]] = {}
+        for claim in found.values():
+            by_speaker.setdefault(claim.speaker_id, []).append(claim)
+        affiliations = Affiliation.objects.using(using).filter(person_id__in=list(by_speaker)).order_by("pk")
+        for person, role, organization in affiliations.values_list("person_id", "role", "organization__name"):
+            for claim in by_speaker[person]:
+                claim.descriptions.append(f"{role} {organization}")
+    return list(found.values())
 
 
 def _score(claim, likeness, wanted, speakers, trees, event_id, attribution) -> tuple[float, list[str]]:
@@ -382,10 +425,10 @@ def _score(claim, likeness, wanted, speakers, trees, event_id, attribution) -> t
     if speakers:
         if claim.speaker_id in speakers:
             score += WEIGHTS["speaker"]
-            reasons.append(f"same speaker ({claim.speaker.name})")
+            reasons.append(f"same speaker ({claim.speaker_name})")
         elif trees.get(claim.speaker_id) and trees[claim.speaker_id] & trees["wanted"]:
             score += WEIGHTS["tree"]
-            reasons.append(f"same organization tree as the speaker named ({claim.speaker.name})")
+            reasons.append(f"same organization tree as the speaker named ({claim.speaker_name})")
         else:
             score += WEIGHTS["other_speaker"]
     else:
@@ -396,7 +439,7 @@ def _score(claim, likeness, wanted, speakers, trees, event_id, attribution) -> t
     if event_id and claim.event_id == event_id:
         score += WEIGHTS["event"]
         reasons.append("same event")
-    figures = list(claim.figures.all())
+    figures = list(claim.figures)
     for figure in wanted:
         same_metric = [f for f in figures if f.metric == figure.metric]
         if same_metric and all(f.low is None and f.high is None for f in same_metric):
@@ -467,8 +510,8 @@ def _bounds(figure) -> str:
 
 def _description_words(claim) -> set[str]:
     words = set(_content_words(claim.described_as))
-    for affiliation in claim.speaker.affiliations.all():
-        words |= set(_content_words(f"{affiliation.role} {affiliation.organization.name}"))
+    for description in claim.descriptions:
+        words |= set(_content_words(description))
     return words
 
 
