@@ -5,6 +5,7 @@ is enough, and it is throttled like the other reads. The ranking is claims.match
 """
 
 import json
+from datetime import date
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,7 +19,7 @@ from claims import matching, rendering
 from claims.models import Claim, NewsroomKey
 from claims.roles import is_desk_member
 from sources.languages import detect_language
-from sources.models import canonical_url
+from sources.models import Document, canonical_url
 
 
 class ReadingCall(ReadOrRole):
@@ -53,6 +54,19 @@ def text_field(data, name: str, *, required: bool) -> str:
     return value
 
 
+def published_field(data) -> date | None:
+    """The optional `published` date (YYYY-MM-DD), refused by name when it is not one."""
+    value = data.get("published")
+    if value in (None, ""):
+        return None
+    try:
+        if not isinstance(value, str):
+            raise TypeError
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"published": ["Give the article's date as YYYY-MM-DD."]}) from None
+
+
 MATCH_FIELDS = {
     "claim": serializers.IntegerField(),
     "url": serializers.URLField(),
@@ -77,7 +91,16 @@ class MatchView(VaryOnCaller, APIView):
             "MatchRequest",
             {
                 "text": serializers.CharField(max_length=matching.MAX_TEXT, help_text="The sentence to match."),
-                "url": serializers.URLField(required=False, help_text="The article it comes from, if any."),
+                "url": serializers.URLField(
+                    required=False,
+                    help_text="The article it comes from, if any; when the tracker holds it, its date is "
+                    "the published date.",
+                ),
+                "published": serializers.DateField(
+                    required=False,
+                    help_text="When the text was published (YYYY-MM-DD): a claim said in the month before "
+                    "ranks higher, one said after lower.",
+                ),
             },
         ),
         responses={
@@ -94,9 +117,10 @@ class MatchView(VaryOnCaller, APIView):
     def post(self, request):
         if not isinstance(request.data, dict):
             raise ValidationError({"text": ['Send a JSON object: {"text": "…"}.']})
-        unknown = sorted(set(request.data) - {"text", "url"})
+        unknown = sorted(set(request.data) - {"text", "url", "published"})
         if unknown:
-            raise ValidationError({name: ["Unknown field. This endpoint takes: text, url."] for name in unknown})
+            message = "Unknown field. This endpoint takes: text, url, published."
+            raise ValidationError({name: [message] for name in unknown})
         text = text_field(request.data, "text", required=True)
         url = text_field(request.data, "url", required=False)
         if url:
@@ -104,7 +128,11 @@ class MatchView(VaryOnCaller, APIView):
                 canonical_url(url)
             except ValueError as exc:
                 raise ValidationError({"url": [str(exc)]}) from exc
-        found = matching.matches(text, limit=self.LIMIT)
+        published = published_field(request.data)
+        if published is None and url:  # an article the tracker holds: its date
+            document = Document.objects.for_url(url).exclude(published_at=None).only("published_at").first()
+            published = document.published_at.date() if document else None
+        found = matching.matches(text, published=published, limit=self.LIMIT)
         rows = Claim.objects.filter(pk__in=[m.claim.pk for m in found]).values(*rendering.READ_COLUMNS)
         bodies = {pk: json.loads(body) for pk, body in rendering.current(list(rows)).items()}
         origin = request.build_absolute_uri("/").rstrip("/")

@@ -105,6 +105,8 @@ def test_match_api_answers_ranked_claims_with_status_and_attribution(api, killed
         (["500 killed"], "text"),
         ({"text": "500 killed", "url": "not a url"}, "url"),
         ({"text": "500 killed", "lang": "en"}, "lang"),
+        ({"text": "500 killed", "published": "18 May 2015"}, "published"),
+        ({"text": "500 killed", "published": 2015}, "published"),
     ],
 )
 def test_match_api_refuses_bad_bodies_by_field(api, seed, body, field):
@@ -147,6 +149,24 @@ def test_the_same_words_said_again_are_told_apart_by_when_the_report_was_publish
     assert "said 2 day(s) before this report" in first[0].reasons
     later = matching.matches(report, published=again.said_on, limit=2)
     assert [m.claim.pk for m in later] == [again.pk, killed_500.pk]
+
+
+def test_the_match_api_weighs_the_published_date_given_or_that_of_an_article_it_holds(api, killed_500, reviewer):
+    again = services.record_claim(
+        speaker=killed_500.speaker, text=killed_500.text, said_on=killed_500.said_on + timedelta(days=365),
+        user=reviewer, kind="figure", figures=[{"metric": "killed", "qualifier": "at_least", "low": 500}],
+    )  # fmt: skip
+    report = f"{killed_500.text}, {killed_500.speaker.name} said."
+
+    def ranked(**body):
+        response = api.post("/api/v1/match/", {"text": report, **body}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        return [row["claim"] for row in response.json()["results"][:2]]
+
+    assert ranked(published=str(again.said_on)) == [again.pk, killed_500.pk]
+    assert ranked(published=str(killed_500.said_on)) == [killed_500.pk, again.pk]
+    document = killed_500.appearances.first().document  # the seed's AP report, of 18 May 2015
+    assert ranked(url=document.url + "?utm_source=x") == [killed_500.pk, again.pk]
 
 
 def test_a_prolific_speakers_claims_are_probed_by_the_places_the_text_names(killed_500, reviewer, monkeypatch):
