@@ -184,3 +184,26 @@ def test_a_prolific_speakers_claims_are_probed_by_the_places_the_text_names(kill
     assert found[0] == tripoli
     assert misrata not in found  # shares "schools", names no place the report names
     assert matching._proper_nouns(report) == ["'tripoli'"]  # not the outlet it was told to
+
+
+def test_a_described_speaker_is_the_people_whose_affiliation_the_words_describe(seed):
+    haimour = Source.objects.get(name="Muhannad Haimour")
+    assert matching.speakers_described(SEED_REPORT, using="default") == {haimour.pk}
+    assert matching.speakers_described("500 people were killed, a spokesman said", using="default") == set()
+
+
+def test_a_rounded_figure_is_looked_for_first_among_the_claims_of_the_speaker_described(
+    killed_500, reviewer, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the probes are PostgreSQL's; SQLite reads every claim sharing a word")
+    for n in range(3):  # others' claims of the same toll in the report's very words
+        someone = Source.objects.create(kind="person", name=f"Reporter Number {n}")
+        services.record_claim(
+            speaker=someone, text="Some 500 people were killed, a provincial spokesman said", user=reviewer,
+            kind="figure",
+            figures=[{"metric": "killed", "qualifier": "approximately", "low": 500, "high": 500}],
+        )  # fmt: skip
+    monkeypatch.setattr(matching, "CANDIDATES_PER_PROBE", 1)  # as if thousands had said 500 killed
+    found = [m.claim.pk for m in matching.matches(SEED_REPORT)]
+    assert killed_500.pk in found
