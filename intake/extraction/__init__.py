@@ -17,7 +17,7 @@ Offsets are character offsets into the text given. A speaker is resolved by the 
 """
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -25,8 +25,10 @@ from intake.extraction.attribution import (
     CUE,
     NAME_RUN,
     NAME_TOKEN,
+    NEEDS_THAT,
     ORGANIZATION_WORDS,
     PRONOUNS,
+    THAT_FOLLOWS,
     TIME_WORDS,
     clean,
     is_name,
@@ -62,6 +64,9 @@ OPENS_CLAUSE = re.compile(
     r"because|although|though|whereas|even)\b"
 )
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+QUOTE_CLOSED = re.compile(r"[,!?]\s*[\"”]\s*$")  # '"We will win," ' just before the speaker
+SAYING = re.compile(r"\s*,\s*(?:adding|saying|noting)\b(?:\s*[,:])?(?:\s+that\b)?\s*")
+SAYING_WORD = re.compile(r"adding|saying|noting")
 ESTIMATE = re.compile(r"\bestimat", re.IGNORECASE)
 
 
@@ -96,9 +101,15 @@ class _Extractor:
         self._resolved: dict[str, tuple[int | None, str]] = {}
         self._surnames: dict[str, list[tuple[int, str]]] = {}
         self._barriers: list[int] | None = None
+        self.quotes: list[Span] = []
+        self.quote_starts: list[int] = []
 
     def paragraph(self, paragraph: Span) -> None:
         sentences = split_sentences(self.text, paragraph)
+        # Quotes are read over the whole paragraph: a quotation of several sentences is one
+        # passage, and its closing mark in the sentence that names the speaker closes it there.
+        self.quotes = quotes_in(self.text, paragraph)
+        self.quote_starts = [q.start for q in self.quotes]
         # The speaker of a quote this paragraph carries on: a paragraph that opens with a quote
         # mark continues the quote of the paragraph before it.
         opens_quoted = self.text[paragraph.start : paragraph.start + 1] in '"“'
@@ -108,13 +119,24 @@ class _Extractor:
             found = self._attributions(sentence)
             if found:
                 for attribution in found:
-                    self._add(attribution["content"], attribution["speaker"], attribution["cue"], sentence)
+                    content, within = attribution["content"], sentence
+                    opened = self._quote_at(content.start)
+                    if opened is not None and opened.start < sentence.start and attribution["trailing"]:
+                        # '"We have a squad. ... We get punished," said Miranda': the quotation
+                        # from its opening mark is what was said, one statement.
+                        within = Span(max(paragraph.start, opened.start - 1), sentence.end)
+                        content = Span(within.start, content.end)
+                        waiting = [w for w in waiting if w.end <= within.start]
+                        self.candidates = [
+                            c for c in self.candidates if c["cue"] is not None or c["start"] < within.start
+                        ]  # a quote carried on from the speaker before, now attributed whole
+                    self._add(content, attribution["speaker"], attribution["cue"], within)
                 last = found[-1]
                 if last["trailing"]:
                     for earlier in waiting:
                         self._add(earlier, last["speaker"], last["cue"], earlier, framed=True)
                 waiting = []
-                quoting = last["speaker"] if quotes_in(self.text, sentence) else quoting
+                quoting = last["speaker"] if self._quotes_within(sentence.start, sentence.end) else quoting
             elif quoting is not None and self._is_quoted(sentence):
                 self._add(sentence, quoting, None, sentence, framed=True)
             else:
@@ -139,22 +161,25 @@ class _Extractor:
     # One sentence
 
     def _attributions(self, sentence: Span) -> list[dict]:
-        found = list(CUE.finditer(self.text, sentence.start, sentence.end))
-        if not found:
+        text = self.text
+        cues: list[re.Match] = []
+        previous = None
+        for m in CUE.finditer(text, sentence.start, sentence.end):
+            if self._quote_at(m.start()) is not None or NOT_A_CUE.search(text, max(0, m.start() - 12), m.start()):
+                continue  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
+            if m.group().lower() in NEEDS_THAT and not THAT_FOLLOWS.match(text, m.end()):
+                continue
+            if previous is not None and text[previous.end() : m.start()].strip():
+                cues.append(previous)
+                if len(cues) == MAX_CUES:  # a run-on "sentence" of cues is noise, and must stay linear
+                    previous = None
+                    break
+            # "Unconfirmed reports indicate that ...": a cue word right before another is a noun.
+            previous = m
+        if previous is not None:
+            cues.append(previous)
+        if not cues:
             return []
-        quotes = quotes_in(self.text, sentence)  # in order, none overlapping
-        quote_starts = [q.start for q in quotes]
-
-        def quoted(position: int) -> bool:
-            index = bisect_right(quote_starts, position) - 1
-            return index >= 0 and position < quotes[index].end
-
-        cues = [
-            m
-            for m in found
-            if not quoted(m.start()) and not NOT_A_CUE.search(self.text, max(0, m.start() - 12), m.start())
-        ]  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
-        cues = cues[:MAX_CUES]  # a run-on "sentence" of cues is noise, and must stay linear
         # A cue with no speaker ("he's long said") is no boundary between clauses: drop it first.
         probes = [(c, self._attribution(sentence, c, sentence.start, sentence.end, probe=True)) for c in cues]
         probes = [(c, p) for c, p in probes if p]
@@ -175,6 +200,11 @@ class _Extractor:
             if attribution is not None:
                 found.append(attribution)
                 clause_start = max(attribution["content"].end, attribution["speaker"]["end"], cue.end())
+                tail = attribution.pop("tail", None)
+                if tail is not None:
+                    # "..., he said, adding that 20 drowned": a second statement of the same speaker.
+                    found.append({**attribution, **tail})
+                    clause_start = max(clause_start, tail["content"].end)
         return found
 
     def _attribution(
@@ -213,7 +243,14 @@ class _Extractor:
             opens_clause = OPENS_CLAUSE.match(rest)
             if word.startswith("put the"):
                 content = Span(rest_start, next_start)  # "put the death toll at 41"
-            elif TRIVIAL_REST.match(rest) or len(rest.split()) < 3 or opens_clause:
+            elif (
+                TRIVIAL_REST.match(rest)
+                or len(rest.split()) < 3
+                or opens_clause
+                or (QUOTE_CLOSED.search(text, max(clause_start, span[0] - 4), span[0]) and not THAT_OR_TO.match(rest))
+            ):
+                # '"...," Erdogan wrote on his Twitter account': the quote is what was said, and
+                # the rest only says where.
                 content = Span(clause_start, span[0])  # "..., a provincial official said Monday."
             else:
                 content = Span(rest_start, next_start)
@@ -226,11 +263,22 @@ class _Extractor:
         if speaker is None:
             return None
         trailing = content.end <= speaker["start"]
-        after_speaker = text[max(span[1], cue.end()) : next_start]
-        if trailing and TAIL.match(after_speaker):
-            # "..., the ministry said, with 120 others injured": the tail is part of what was said.
-            content = Span(content.start, next_start)
-        return {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}
+        found = {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}
+        after = max(span[1], cue.end())
+        if trailing and text[after : after + 1] == " ":
+            time = TIME_WORDS.match(text[after : min(next_start, after + 120)])
+            if time:  # "..., Yildirim said in a brief statement, adding, ..."
+                after += len(time.group().rstrip(" ,"))
+        if trailing and TAIL.match(text, after, next_start):
+            saying = SAYING.match(text, after, next_start)
+            if saying and saying.end() < next_start:
+                # '..., he said, adding: "We will win."': what he added is a statement of its own.
+                cue_word = SAYING_WORD.search(text, saying.start(), saying.end())
+                found["tail"] = {"cue": cue_word, "content": _trimmed(text, Span(saying.end(), next_start))}
+            else:
+                # "..., the ministry said, with 120 others injured": the tail is part of what was said.
+                found["content"] = _trimmed(text, Span(content.start, next_start))
+        return found
 
     def _named_appositive(self, clause_start: int, cue_start: int) -> bool:
         """ "Ahmed Ali, a police spokesman, said ...": a name and its description before the cue."""
@@ -245,7 +293,7 @@ class _Extractor:
         mention = text[span[0] : span[1]]
         lowered = clean(mention).lower()
         if lowered in PRONOUNS:
-            if lowered in ("it", "they"):
+            if lowered in ("it", "they", "them"):
                 # "The Health Ministry said ... It added": the last speaker, named or not.
                 if self.last_speaker is None:
                     return None
@@ -326,6 +374,19 @@ class _Extractor:
             self._resolved[key] = found if found[0] is not None else (None, name)
         return self._resolved[key]
 
+    def _quote_at(self, position: int) -> Span | None:
+        """The paragraph's quoted passage that holds this position, if any."""
+        index = bisect_right(self.quote_starts, position) - 1
+        if index >= 0 and position < self.quotes[index].end:
+            return self.quotes[index]
+        return None
+
+    def _quotes_within(self, start: int, end: int) -> list[Span]:
+        """The paragraph's quoted passages that open between start and end."""
+        first = bisect_left(self.quote_starts, start)
+        last = bisect_left(self.quote_starts, end, first)
+        return self.quotes[first:last]
+
     def _is_quoted(self, sentence: Span) -> bool:
         body = self.text[sentence.start : sentence.end].strip()
         return body[:1] in '"“' or (body[-1:] in '"”' and body.count('"') % 2 == 1)
@@ -346,7 +407,11 @@ class _Extractor:
         if cue is not None and not framed:
             start, end = min(start, cue.start()), max(end, cue.end())
         start, end = _expand_to(text, sentence, start, end)
-        quotes = [q for q in quotes_in(text, Span(start, end)) if content.start <= q.start < content.end + 2]
+        quotes = [
+            Span(q.start, min(q.end, end))
+            for q in self._quotes_within(start, end)
+            if content.start <= q.start < content.end + 2
+        ]
         if put:
             # "put the death toll at 45"; "... detained, while a spokesman put the number at seven"
             said_of = text[sentence.start : cue.start()] + cue.group()

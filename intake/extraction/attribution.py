@@ -10,8 +10,19 @@ CUES = (
     r"stated|states|confirmed|confirms|claimed|claims|vowed|vows|warned|warns|noted|notes|insisted|insists|"
     r"explained|explains|declared|declares|alleged|alleges|acknowledged|acknowledges|denied|denies|"
     r"tweeted|wrote|writes|posted|predicted|predicts|urged|urges|argued|argues|admitted|admits|"
+    r"cautioned|cautions|"
+    # A finding or a belief is attributed when "that" introduces it ("the survey found that",
+    # "rescuers believe that"): see THAT_FOLLOWS. "Police found the body" is no statement.
+    r"found|finds|find|show|shows|showed|shown|indicate|indicates|indicated|reveal|reveals|revealed|suggest|"
+    r"suggests|suggested|believe|believes|believed|concluded|concludes|conclude|"
     r"put the (?:death )?toll at|put the (?:number|figure|total|tally)(?: of [\w ,]{1,60}?)? at|counted|recorded"
 )
+NEEDS_THAT = {
+    "found", "finds", "find", "show", "shows", "showed", "shown", "indicate", "indicates", "indicated", "reveal",
+    "reveals", "revealed", "suggest", "suggests", "suggested", "believe", "believes", "believed", "concluded",
+    "concludes", "conclude",
+}  # fmt: skip
+THAT_FOLLOWS = re.compile(r"\s+that\b")
 # The same pattern as rf"\b(?:{CUES})\b", with the single words as a trie (see word_alternation:
 # only one whole word can match at a position, so order does not matter). It is searched over
 # every sentence, and the plain alternation was one of the extractor's largest costs.
@@ -20,7 +31,7 @@ CUE = re.compile(
     rf"\b(?:{word_alternation(_CUE_WORDS.split('|'))}|put the{_CUE_PHRASES})\b",
     re.IGNORECASE,
 )
-PRONOUNS = {"he", "she", "they", "it", "we", "i"}
+PRONOUNS = {"he", "she", "they", "it", "we", "i", "him", "her", "them"}  # "according to him"
 # Nouns that can stand for a speaker who is described rather than named.
 SPEAKER_NOUNS = re.compile(
     r"(?<!\w)U\.N\.(?!\w)|\b(?:officials?|groups|agencies|companies|ministries|authorities|charities|organizations|organisations|spokes(?:man|woman|person)|ministers?|ministry|minister|government|police|army|military|"
@@ -44,7 +55,8 @@ SPEAKER_NOUNS = re.compile(
     r"mother|father|brother|sister|son|daughter|wife|husband|neighbou?rs?|friends?|colleagues?|"
     r"results|data|survey|poll|polls|study|census|projections?|statistics|figures|estimates|count|clerk|registrar|"
     r"regulator|commissioner|coach|economists?|banks?|bureau|institute|pollsters?|insurers?|executives?|"
-    r"forecasters?|traders?|investors?|bankers?|regulators?|brokers?|strategists?|lenders?|unions?)\b",
+    r"forecasters?|traders?|investors?|bankers?|regulators?|brokers?|strategists?|lenders?|unions?|"
+    r"outlets?|media|reports|analysis|respondents)\b",
     re.IGNORECASE,
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
@@ -103,9 +115,10 @@ ASIDE = re.compile(r"\s*\w+ing\b")
 TIME_WORDS = re.compile(
     r"^\s*(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|"
     r"last\s+\w+|this\s+\w+|earlier|later|late\s+\w+|early\s+\w+|"
-    r"(?:in|on)\s+(?:a|an|its|his|her|their|the)\s+(?:(?:written|joint|brief|short|televised|separate|new)\s+)?"
+    r"(?:in|on|at|during)\s+(?:a|an|its|his|her|their|the)\s+(?:[\w’'-]+\s+){0,2}?"
     r"(?:statement|report|interview|note|opinion|letter|post|message|briefing|release|press release|ruling|"
-    r"filing|email|tweet|speech|memo|update|blog post|video|broadcast|submission|decision|judgment|judgement))"
+    r"filing|email|tweet|speech|memo|update|blog post|video|broadcast|submission|decision|judgment|judgement|"
+    r"conference|account|page|feed|website|call|appearance|podcast|address|hearing|session))"
     r"(?:\s+(?:night|morning|evening|afternoon))?[\s,]*",
     re.IGNORECASE,
 )
@@ -116,7 +129,10 @@ COMMA_BREAK = re.compile(r",\s*")
 AUXILIARIES_END = re.compile(r"(?:\s+(?:has|have|had|also|later|earlier|previously|again|then|will|would))+$")
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 ARTICLE_END = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
-SPEAKER_END = re.compile(r"[;!?]\s|[;!?]$|\.$|,?\s(?:that|who|which|because|while|as|after|when)\s")
+SPEAKER_END = re.compile(
+    r"[;!?]\s|[;!?]$|\.$|,?\s(?:that|who|which|because|while|as|after|when)\s|\s[–—]\s|\s--\s|"
+    r",?\s(?:in|at|during|on|via)\s+(?:a|an|his|her|their|its)\s"
+)
 TIME_END = re.compile(r"[,\s]+(?:on|in|late|early|last)\s+\w+(?:\s+\w+)?$")
 
 
@@ -129,6 +145,14 @@ def name_in(mention: str) -> tuple[str, bool]:
     """The person or organization a mention names ("Sabah Karhout" in "the head of the council,
     Sabah Karhout"), or the description itself when it names no one ("a provincial official")."""
     parts = [clean(p) for p in COMMA_BREAK.split(mention) if clean(p)]
+    if len(parts) == 1:
+        possessed = POSSESSED.match(parts[0])
+        if possessed:  # "Former President Hamid Karzai's office": the office speaks, not Karzai.
+            return _strip_titles(possessed.group("owner")), True
+        described = DESCRIBED.fullmatch(parts[0])
+        if described:
+            # "Sangin residents", "Government officials": people described by a place or a body.
+            return _strip_article(parts[0]), False
     for part in parts:
         if is_name(part):
             return _strip_titles(part), True
@@ -140,10 +164,29 @@ def name_in(mention: str) -> tuple[str, bool]:
     return _strip_article(_strip_auxiliaries(clean(mention))), False
 
 
+POSSESSED = re.compile(
+    r"(?P<owner>(?:(?i:the|former)\s+)?(?:[A-Z][\w.-]*\s+){0,5}[A-Z][\w.-]*['’]s\s+"
+    r"(?i:(?:own|top|chief|senior|main|official|press|foreign|defen[cs]e|interior|health)\s+)?"
+    r"(?i:office|spokes(?:man|woman|person)|ministry|government|campaign|team|lawyers?|attorneys?|aides?|"
+    r"family|party|department|administration|cabinet|embassy|mission|army|military|police))\b"
+)
+DESCRIBED = re.compile(
+    r"(?:(?i:the)\s+)?(?P<place>(?:[A-Z][\w.-]*\s+){1,3})"
+    r"(?:officials|residents|sources|witnesses|authorities|medics|doctors|activists|analysts|economists|"
+    r"diplomats|lawmakers|prosecutors|investigators|rescuers|villagers|elders|police|officers|leaders|reports)"
+)
+
+
 def _strip_auxiliaries(text: str) -> str:
     """ "The government has" claimed: the speaker is "The government"."""
     return AUXILIARIES_END.sub("", text)
 
+
+# Capitalised at the start of a sentence or a quote, never part of a name.
+FUNCTION_WORDS = {
+    "i", "we", "you", "what", "this", "that", "these", "those", "there", "here", "it", "if", "when", "how", "why",
+    "no", "not", "our", "my", "your", "their", "his", "her", "its", "they", "she", "he", "us", "me",
+}  # fmt: skip
 
 SENTENCE_ADVERBS = {
     "separately", "meanwhile", "however", "later", "earlier", "also", "still", "yet", "overall", "instead",
@@ -160,6 +203,8 @@ def is_name(text: str) -> bool:
     connectors = {"al", "bin", "ibn", "abu", "de", "van", "von", "of", "for", "on", "and"}
     if tokens[0].lower() in PREPOSITIONS:
         return False  # "In Syria, the White Helmets said": a setting, not a speaker
+    if any(t.lower() in FUNCTION_WORDS for t in tokens):
+        return False  # "What I think ...": words of a sentence, not a name
     if not all(NAME_TOKEN_RE.fullmatch(t) or t.lower() in connectors for t in tokens):
         return False
     if tokens[0].lower() in COMMON_CAPITALISED and not ORGANIZATION_WORDS.search(text):
@@ -188,6 +233,17 @@ def _after_office(tokens: list[str]) -> list[str]:
     """The name after the last office word, when at least one capitalised word follows it."""
     for index in range(len(tokens) - 2, -1, -1):
         parts = tokens[index].lower().split("-")
+        if (
+            any(part in ROLE_WORDS for part in parts)
+            and tokens[index + 1].lower() in ("of", "for")
+            and index + 4 < len(tokens)
+        ):
+            # "Director of Infectious Diseases Kris Ehresmann", "Minister for Health Simon Harris": the
+            # office takes the words after "of"; the name is the last two (three with an initial).
+            rest = tokens[index + 2 :]
+            if all(t[:1].isupper() for t in rest):
+                keep = 3 if len(rest) >= 4 and re.fullmatch(r"[A-Z]\.", rest[-2]) else 2
+                return rest[-keep:]
         if any(part in ROLE_WORDS for part in parts) and tokens[index + 1][:1].isupper():
             rest = tokens[index + 1 :]
             if all(t[:1].isupper() or t.lower() in {"al", "bin", "ibn", "abu", "de", "van", "von", "da"} for t in rest):
@@ -263,6 +319,15 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
     if ASIDE.match(last_piece) and cut > 0 and segment[cut] == ",":
         # "A senior official, speaking on condition of anonymity, said": skip the aside.
         return subject_before(text, clause_start, clause_start + cut)
+    if cut > 0 and segment[cut] == "," and last_piece.split() and _describes(last_piece):
+        # "Feng Zhenglin, deputy minister of railway and transportation, said": the name and
+        # its description, however many words the description runs to.
+        before = segment[:cut]
+        previous_cut = max(before.rfind(","), before.rfind('"'), before.rfind("“"), before.rfind("”"))
+        previous = before[previous_cut + 1 :]
+        if is_name(clean(previous)):
+            start = clause_start + previous_cut + 1 + (len(previous) - len(previous.lstrip()))
+            return start, clause_start + len(segment)
     words = _tail_words(last_piece)
     if not words:
         return None
@@ -276,6 +341,13 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
         if is_name(clean(previous)):
             start = clause_start + previous_cut + 1 + (len(previous) - len(previous.lstrip()))
     return start, clause_start + len(segment)
+
+
+def _describes(piece: str) -> bool:
+    """A piece that describes someone: "deputy minister of railway and transportation",
+    "a spokesman for the army"."""
+    first = piece.split()[0].lower()
+    return (first in ("a", "an", "the") or first in ROLE_WORDS or first in TITLES) and not NOT_SPEAKER.search(piece)
 
 
 def _tail_words(piece: str) -> str:
@@ -305,6 +377,8 @@ def speaker_after(text: str, cue_end: int, clause_end: int, up_to_comma: bool = 
     if not body:
         return None
     body = SPEAKER_END.split(body)[0]
+    if body.split(maxsplit=1)[0].lower() in PREPOSITIONS - {"and", "but"}:
+        return None  # "..., said in Beijing": where it was said, not who said it
     body = TIME_END.sub("", body)
     time = TIME_WORDS.match(body)
     if time and time.end() >= len(body.rstrip(" ,.")):
