@@ -73,7 +73,7 @@ class FigureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Figure
         fields = [
-            "id", "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
+            "id", "as_written", "metric", "population", "measure", "qualifier", "low", "high", "vague_text",
             "unit", "unit_of", "currency", "period_start", "period_end", "place", "supersedes", "superseded_by",
         ]  # fmt: skip
 
@@ -211,7 +211,7 @@ class FigureInputSerializer(RefusesUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Figure
         fields = [
-            "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
+            "as_written", "metric", "population", "measure", "qualifier", "low", "high", "vague_text",
             "unit", "unit_of", "currency", "period_start", "period_end", "place", "note", "supersedes",
         ]  # fmt: skip
         # Cross-field rules are named constraints; the services report them by field.

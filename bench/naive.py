@@ -47,7 +47,7 @@ class NaiveFigureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Figure
         fields = [
-            "id", "as_written", "metric", "population", "qualifier", "low", "high", "vague_text",
+            "id", "as_written", "metric", "population", "measure", "qualifier", "low", "high", "vague_text",
             "unit", "unit_of", "currency", "period_start", "period_end", "place", "supersedes", "superseded_by",
         ]  # fmt: skip
 

@@ -90,6 +90,7 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object(
                'id', f.id, 'as_written', f.as_written, 'metric', f.metric, 'population', f.population,
+               'measure', f.measure,
                'qualifier', f.qualifier, 'low', {_bound("f.low")}, 'high', {_bound("f.high")},
                'vague_text', f.vague_text, 'unit', f.unit, 'unit_of', f.unit_of, 'currency', f.currency,
                'period_start', f.period_start,

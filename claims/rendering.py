@@ -243,6 +243,7 @@ def figure_representation(figure: Figure) -> dict:
         "as_written": figure.as_written,
         "metric": figure.metric,
         "population": figure.population,
+        "measure": figure.measure,
         "qualifier": figure.qualifier,
         "low": _bound(figure.low),
         "high": _bound(figure.high),

@@ -31,7 +31,7 @@ COLUMNS = [
     "figures",
 ]
 FIGURE_KEYS = [
-    "metric", "qualifier", "low", "high", "population", "vague_text", "unit", "unit_of", "currency",
+    "metric", "qualifier", "low", "high", "population", "measure", "vague_text", "unit", "unit_of", "currency",
     "period_start", "period_end", "place", "note",
 ]  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

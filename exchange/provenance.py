@@ -207,7 +207,8 @@ def _figure(figure, claim_id: str, speaker: str) -> dict:
         "prov:value": figure.as_written,
         "schema:name": figure.metric,
         "schema:unitText": figure.currency or figure.unit,
-        "schema:description": f"{figure.get_qualifier_display()}; counts {figure.population or figure.unit}",
+        "schema:description": f"{figure.get_qualifier_display()}; counts "
+        f"{figure.measure or figure.population or figure.unit}",
     }
     if figure.low is not None:
         node["schema:minValue"] = float(figure.low)

@@ -44,6 +44,7 @@ def figure_fields(found: dict) -> dict:
         "as_written": found["text"][:300],
         "metric": found["metric"],
         "population": found.get("population", "")[:200],
+        "measure": (found.get("measure") or "")[:200] if found["metric"] == Figure.Metric.OTHER else "",
         "qualifier": found["qualifier"],
         "low": bound(found["low"]),
         "high": bound(found["high"]),

@@ -291,3 +291,13 @@ def test_only_money_has_a_currency(killed_500):
     figure.unit, figure.currency = "money", "dollars"
     with pytest.raises(ValidationError, match="ISO 4217"):
         figure.full_clean()
+
+
+def test_a_figure_no_metric_names_keeps_what_it_counts_in_the_reports_words(db, reviewer):
+    text = "U.S. employers added 275,000 jobs in February, the Labor Department said on Friday."
+    _, _, candidates = import_(text, user=reviewer)
+    claim = intake_services.accept_candidate(candidate=candidates[0], user=reviewer)
+    figure = claim.figures.get()
+    assert (figure.metric, figure.low) == ("other", 275_000)
+    assert "jobs" in figure.measure
+    assert figure.summary().startswith("275,000 ") and "other" not in figure.summary()

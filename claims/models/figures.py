@@ -50,6 +50,13 @@ class Figure(models.Model):
     )
     metric = models.CharField(max_length=16, choices=Metric.choices)
     population = models.CharField(max_length=200, blank=True, help_text='Who was counted: "police", "residents".')
+    measure = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text='What is counted, in the report\'s words, when no metric says it: "jobs added", "turnout".',
+    )
     qualifier = models.CharField(max_length=16, choices=Qualifier.choices)
     low = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     high = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
@@ -189,6 +196,8 @@ class Figure(models.Model):
             text = f"{amount} {self.currency or 'in money'} {self.get_metric_display()}"
         else:
             text = f"{amount} {self.get_metric_display()}"
+        if self.metric == self.Metric.OTHER and self.measure:
+            text = text.removesuffix(f" {self.get_metric_display()}") + f" {self.measure}"
         return f"{text} ({self.population})" if self.population and with_population else text
 
     @property

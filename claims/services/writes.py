@@ -25,6 +25,7 @@ FIGURE_FIELDS = (
     "as_written",
     "metric",
     "population",
+    "measure",
     "qualifier",
     "low",
     "high",

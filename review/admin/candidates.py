@@ -35,6 +35,7 @@ class CandidateFigureForm(forms.Form):
     unit = forms.ChoiceField(choices=Figure.Unit.choices, initial=Figure.Unit.PEOPLE)
     currency = forms.CharField(required=False, max_length=3, help_text="For money: USD, EUR")
     population = forms.CharField(required=False, max_length=200, help_text='"police", "residents"')
+    measure = forms.CharField(required=False, max_length=200, help_text='For metric other: "jobs added"')
     position = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -94,7 +95,7 @@ class CandidateForm(forms.ModelForm):
             kept.update(
                 metric=data["metric"], qualifier=data["qualifier"], low=_number(data["low"]),
                 high=_number(data["high"]), vague_text=data["vague_text"], unit=data["unit"],
-                currency=data["currency"].upper(), population=data["population"],
+                currency=data["currency"].upper(), population=data["population"], measure=data["measure"],
             )  # fmt: skip
             if data["unit"] != Figure.Unit.MONEY and kept.get("kind") == "money":
                 kept["kind"] = "count"  # the reviewer's unit over the extractor's reading

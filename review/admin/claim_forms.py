@@ -41,7 +41,8 @@ class FigureInline(admin.StackedInline):
     extra = 0
     autocomplete_fields = ["supersedes"]
     fieldsets = [
-        (None, {"fields": [("as_written", "metric", "population"), ("qualifier", "low", "high", "vague_text")]}),
+        (None, {"fields": [("as_written", "metric", "measure", "population")]}),
+        (None, {"fields": [("qualifier", "low", "high", "vague_text")]}),
         ("Unit, period and place", {"fields": [("unit", "unit_of", "currency"), ("period_start", "period_end")]}),
         (None, {"fields": ["place"]}),
         ("Series", {"fields": ["supersedes", "note"]}),
