@@ -173,7 +173,8 @@ POSSESSED = re.compile(
 DESCRIBED = re.compile(
     r"(?:(?i:the)\s+)?(?P<place>(?:[A-Z][\w.-]*\s+){1,3})"
     r"(?:officials|residents|sources|witnesses|authorities|medics|doctors|activists|analysts|economists|"
-    r"diplomats|lawmakers|prosecutors|investigators|rescuers|villagers|elders|police|officers|leaders|reports)"
+    r"diplomats|lawmakers|prosecutors|investigators|rescuers|villagers|elders|police|officers|leaders|reports|"
+    r"coalition|forces|troops|government|military)"
 )
 
 

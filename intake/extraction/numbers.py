@@ -42,7 +42,8 @@ METRICS = [
     (r"wounded|wounding|injured|injuring|injuries|hurt|wounds|hospitali[sz]ed|admitted to hospitals?", "wounded"),
     (r"fled|flee|fleeing|displaced|displacing|evacuated|evacuation|evacuate|uprooted|homeless|refugees|"
      r"forced to leave|to leave their homes|left their homes|to leave|to flee", "displaced"),
-    (r"arrested|arresting|detained|detaining|arrests|rounded up|taken into custody|taken prisoner", "arrested"),
+    (r"arrested|arresting|detained|detaining|arrests|rounded up|taken into custody|taken prisoner|in custody|"
+     r"in detention", "arrested"),
     (r"missing|unaccounted for|disappeared|trapped", "missing"),
     (r"arrived|deployed|sent|massed|gathered|dispatched|mobilized|mobilised|amassed", "deployed"),
     (r"capture|captured|seized|controls?|controlled|took|overran", "territory"),
@@ -53,7 +54,7 @@ POPULATIONS = (
     r"rebels|children|women|men|students|workers|migrants|refugees|families|protesters|demonstrators|journalists|"
     r"prisoners|detainees|patients|passengers|villagers|pilgrims|worshippers|doctors|nurses|staff|guards|"
     r"suspects|members|volunteers|recruits|marines|sailors|personnel|bodies|corpses|victims|casualties|miners|"
-    r"others"
+    r"others|man|woman|child|boy|girl|person|baby|civilian|soldier|policeman|policewoman"
 )
 
 NUMBER_WORD = "|".join(sorted([*UNITS, *(k for k in SCALES if len(k) > 2)], key=len, reverse=True))
@@ -191,9 +192,13 @@ def parse_amount(words: str) -> float | None:
 
 
 COORDINATED = re.compile(r"\s*(?:[a-z]+\s+){0,2}(?:and|or)\s*", re.IGNORECASE)
+SHARED = re.compile(
+    r"\s*(?:[\w-]+\s+){0,3}?(?:[\w-]+)?\s*(?:,\s*)?(?:and|or|including|among them|of them|of whom)\s*", re.IGNORECASE
+)
 RUNNING_TOTAL = re.compile(r"\b(?:total|tally|toll|cumulative)\b[\w\s]{0,20}$", re.IGNORECASE)
 TOLL_BEFORE = re.compile(
-    r"\b(?:death\s+)?toll\b[^.;,\d]{0,60}\b(?:at|to|above|over|past|of|reached|hit|topped|passed|risen|rose|climbed|jumped|stood|stands)\s+$",
+    r"\b(?:death\s+)?toll\b(?:[^.;,\d]|\d+(?:\.\d+)?-(?=[a-z]))*?\b"
+    r"(?:at|as|to|above|over|past|of|reached|hit|topped|passed|risen|rose|climbed|jumped|stood|stands)\s+$",
     re.IGNORECASE,
 )
 
@@ -212,6 +217,8 @@ def figures_in(text: str, start: int, end: int, context_start: int | None = None
         between = text[earlier.end : later.start]
         if earlier.metric == "other" and later.metric != "other" and COORDINATED.fullmatch(between):
             earlier.metric = later.metric  # "three children and three adults were killed"
+        elif later.metric == "other" and earlier.metric != "other" and later.population and SHARED.fullmatch(between):
+            later.metric = earlier.metric  # "killed 25 civilians and about 20 militants", "11, including 10 children"
         elif later.metric == "other" and earlier.metric != "other" and RUNNING_TOTAL.search(between):
             later.metric = earlier.metric  # "439 people had died ..., bringing the total to 5,373"
             later.population = later.population or earlier.population
@@ -253,7 +260,7 @@ CURRENCY_WORDS = {
 NOT_A_FIGURE = re.compile(
     r"^\s*(?:years?\b|year-old|-year|months?\b|weeks?\b|days?\b|hours?\b|minutes?\b|seconds?\b|a\.m\.|p\.m\.|"
     r"am\b|pm\b|o'clock|st\b|nd\b|rd\b|th\b|km\b|kilomet|miles?\b|met(?:er|re)s?\b|feet\b|foot\b|inch|"
-    r"degrees|°|C\b|F\b|times\b|-|–|figures?\b|numbers?\b|estimates?\b|tolls?\b|"
+    r"degrees|°|C\b|F\b|times\b|-|–|figures?\b|numbers?\b|estimates?\b|tolls?\b|magnitude\b|:\d|"
     r"of them\b|of whom\b|of those\b|of the dead\b|of the wounded\b)",
     re.IGNORECASE,
 )
@@ -264,7 +271,10 @@ MONTH_NAMES = (
 )
 MONTH_AFTER = re.compile(rf"^\s*(?:of\s+)?{MONTH_NAMES}\b")
 MONTH_BEFORE = re.compile(rf"\b{MONTH_NAMES}\s+$")
-WHOLE_BEFORE = re.compile(r"\d[\d,.]*%?\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?$", re.IGNORECASE)
+WHOLE_BEFORE = re.compile(
+    rf"(?:\d[\d,.]*%?|\b(?:{NUMBER_WORD}))\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?$", re.IGNORECASE
+)
+AGES_BEFORE = re.compile(r"\b(?:aged|ages|age)\s+(?:of\s+)?$", re.IGNORECASE)  # "ages 1 to 12"
 AGE_BEFORE = re.compile(r"\b(?:aged|ages|age|born|in|since|by|until|from|of|between)\s+$", re.IGNORECASE)
 STOP_WORDS = {
     "a", "about", "across", "added", "after", "against", "all", "almost", "also", "among", "an", "and", "any",
@@ -282,6 +292,12 @@ STOP_WORDS = {
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 OF_AFTER = re.compile(r"^\s*of\b", re.IGNORECASE)
 ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s+(?:\w+\s+)?$")
+NO_BEFORE = re.compile(r"\b(?:no|any|every|each|the only|only)\s+$", re.IGNORECASE)
+MOVED_BEFORE = re.compile(
+    r"\b(?:ticked|ticks|tick|moved|moves|went|goes|gone|crept|creeps|edged|edges|inched|inches|shot|jumped|jumps|"
+    r"climbed|climbs|revised|bumped|pushed|ratcheted|stepped|picked|spiked|spikes|rose|rises|risen|been)\s+$",
+    re.IGNORECASE,
+)
 EXCEEDED_BEFORE = re.compile(r"\b(?:exceeded|exceeds|exceed|topped|tops|surpassed|passed|above)\s+$", re.I)
 SCALE_SUFFIX = re.compile(r"\d(?:m|bn)$")
 AGED_BEFORE = re.compile(r"\b(?:aged|age of|ages of)\s+$", re.IGNORECASE)
@@ -325,7 +341,7 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         high = parse_amount(match.group("high") or match.group("to"))
         if low is None or high is None or low >= high:
             return None
-        if (1900 <= low <= 2100 and 1900 <= high <= 2100) or (AGE_BEFORE.search(before[-8:]) and "aged" in before):
+        if (1900 <= low <= 2100 and 1900 <= high <= 2100) or AGES_BEFORE.search(before):
             return None  # years, or ages
         qualifier, words = "range", ""
         symbol = SYMBOL_IN.search(match.group())
@@ -347,6 +363,8 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         if 1900 <= amount <= 2100 and raw.isdigit() and not PERCENT_AFTER.match(after):
             return None  # a year, not a count
         qualifier = QUALIFIER_OF.get((match.group("qualifier") or "").lower(), "exact")
+        if (match.group("qualifier") or "").lower() == "up to" and MOVED_BEFORE.search(before):
+            qualifier = "exact"  # "the rate ticked up to 7.3 percent": where it went, not a bound
         if qualifier == "exact" and EXCEEDED_BEFORE.search(before):
             qualifier = "more_than"  # "the number of wounded exceeded 50"
         (low, high), words = _bounds(qualifier, amount), ""
@@ -382,6 +400,10 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
         metric = "other"
         if not measure and kind == "count" and qualifier != "vague":
             return None  # a bare number with nothing said of what it counts
+        if match.group("amount") and match.group("amount").lower() == "one" and not population:
+            return None  # "no one should", "members of one family": one of a kind, not a count said
+    elif match.group("amount") and match.group("amount").lower() == "one" and NO_BEFORE.search(before):
+        return None
     unit = "fraction" if kind in ("percent", "ratio") or (words and words.lower() in FRACTIONS) else "people"
     if words and words.lower() in FRACTIONS and metric != "territory" and not population:
         return None
@@ -435,7 +457,21 @@ def _metric(body: str, match: re.Match, population_match) -> str | None:
     if found:
         return metric
     place = PLACE_AFTER.match(body, match.end()) is not None
+    if population_match is None and not place and _counts_things(body[match.end() : match.end() + 40]):
+        return None  # "trapped alive in as many as 10 buildings": buildings, not people trapped
     return _metric_before(body[max(0, match.start() - 30) : match.start()], population_match is not None, place)
+
+
+@lru_cache(maxsize=4096)
+def _counts_things(after: str) -> bool:
+    """A noun right after the figure that is not people: "10 buildings", "300 trucks"."""
+    thing = THING_AFTER.match(after)
+    if thing is None:
+        return False
+    noun = thing.group("noun").lower()
+    if noun in STOP_WORDS or noun.endswith(("ed", "ing")) or noun in ("people", "others", "more", "dead"):
+        return False
+    return not any(pattern.fullmatch(noun) for pattern, _ in METRIC_PATTERNS)
 
 
 @lru_cache(maxsize=4096)
@@ -447,13 +483,19 @@ def _metric_just_before(just_before: str) -> str | None:
     return None
 
 
+WHOLE_OF = re.compile(r"^\s*of\s+(?:the\s+|its\s+|their\s+)?$", re.IGNORECASE)
+THING_AFTER = re.compile(r"\s+(?:[A-Z][\w-]*\s+){0,2}(?P<noun>[a-z][a-z-]+)")
+
+
 @lru_cache(maxsize=4096)
 def _metric_after(tail: str, has_population: bool) -> tuple[bool, str | None]:
     """(whether the words after the figure decide, and the metric they give)."""
     after = CLAUSE_COMMA.split(tail)[0]
-    another = NEXT_NUMBER.search(after)
-    if another:
+    for another in NEXT_NUMBER.finditer(after):
+        if WHOLE_OF.search(after, 0, another.start()):
+            continue  # "Five of the six officers are in custody": the whole, not another count
         after = after[: another.start()]  # "64 bodies and more than 200 wounded": "wounded" is the 200's
+        break
     best = None
     for pattern, metric in METRIC_PATTERNS:
         found = pattern.search(after)
