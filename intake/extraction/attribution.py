@@ -378,7 +378,7 @@ def speaker_after(text: str, cue_end: int, clause_end: int, up_to_comma: bool = 
     if not body:
         return None
     body = SPEAKER_END.split(body)[0]
-    if body.split(maxsplit=1)[0].lower() in PREPOSITIONS - {"and", "but"}:
+    if not body.strip() or body.split(maxsplit=1)[0].lower() in PREPOSITIONS - {"and", "but"}:
         return None  # "..., said in Beijing": where it was said, not who said it
     body = TIME_END.sub("", body)
     time = TIME_WORDS.match(body)
