@@ -64,6 +64,8 @@ OPENS_CLAUSE = re.compile(
     r"because|although|though|whereas|even)\b"
 )
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+PASSIVE_AUX = re.compile(r"\b(?:was|were|been|is|are|being)\s+(?:also\s+|first\s+)?$", re.IGNORECASE)
+BY_AFTER = re.compile(r"\s+by\s+(?=\w)")
 QUOTE_CLOSED = re.compile(r"[,!?]\s*[\"”]\s*$")  # '"We will win," ' just before the speaker
 SAYING = re.compile(r"\s*,\s*(?:adding|saying|noting)\b(?:\s*[,:])?(?:\s+that\b)?\s*")
 SAYING_WORD = re.compile(r"adding|saying|noting")
@@ -165,7 +167,9 @@ class _Extractor:
         cues: list[re.Match] = []
         previous = None
         for m in CUE.finditer(text, sentence.start, sentence.end):
-            if self._quote_at(m.start()) is not None or NOT_A_CUE.search(text, max(0, m.start() - 12), m.start()):
+            if self._quote_at(m.start()) is not None:
+                continue
+            if NOT_A_CUE.search(text, max(0, m.start() - 12), m.start()) and not self._passive_by(m):
                 continue  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
             if m.group().lower() in NEEDS_THAT and not THAT_FOLLOWS.match(text, m.end()):
                 continue
@@ -213,6 +217,20 @@ class _Extractor:
         text = self.text
         word = cue.group().lower()
         clause_start = max(clause_start, cue.start() - LOOK_BACK)
+        passive = self._passive_by(cue)
+        if passive is not None:
+            # "The new death toll was announced by Mexico's emergency services chief": the
+            # speaker follows "by", and what was said is the subject before the auxiliary.
+            span = speaker_after(text, passive[1], next_start)
+            if span is None or not plausible_speaker(text[span[0] : span[1]]):
+                return None
+            if probe:
+                return {"boundary": cue.start()}
+            speaker = self._speaker(text, span)
+            if speaker is None:
+                return None
+            content = _trimmed(text, Span(clause_start, passive[0]))
+            return {"cue": cue, "speaker": speaker, "content": content, "trailing": False}
         before = text[clause_start : cue.start()].rstrip()
         after_text = text[cue.end() : next_start]
         inverted = word == "according to" or (
@@ -279,6 +297,12 @@ class _Extractor:
                 # "..., the ministry said, with 120 others injured": the tail is part of what was said.
                 found["content"] = _trimmed(text, Span(content.start, next_start))
         return found
+
+    def _passive_by(self, cue: re.Match) -> tuple[int, int] | None:
+        """(where the auxiliary starts, where the agent starts) of "was announced by ...", else None."""
+        aux = PASSIVE_AUX.search(self.text, max(0, cue.start() - 14), cue.start())
+        by = BY_AFTER.match(self.text, cue.end()) if aux else None
+        return (aux.start(), by.end()) if by else None
 
     def _named_appositive(self, clause_start: int, cue_start: int) -> bool:
         """ "Ahmed Ali, a police spokesman, said ...": a name and its description before the cue."""

@@ -56,7 +56,7 @@ SPEAKER_NOUNS = re.compile(
     r"results|data|survey|poll|polls|study|census|projections?|statistics|figures|estimates|count|clerk|registrar|"
     r"regulator|commissioner|coach|economists?|banks?|bureau|institute|pollsters?|insurers?|executives?|"
     r"forecasters?|traders?|investors?|bankers?|regulators?|brokers?|strategists?|lenders?|unions?|"
-    r"outlets?|media|reports|analysis|respondents)\b",
+    r"outlets?|media|reports|analysis|respondents|candidates?)\b",
     re.IGNORECASE,
 )
 NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|da|di|du|le|la)-)?[A-Z][\w'’.-]*"
@@ -149,6 +149,9 @@ def name_in(mention: str) -> tuple[str, bool]:
         possessed = POSSESSED.match(parts[0])
         if possessed:  # "Former President Hamid Karzai's office": the office speaks, not Karzai.
             return _strip_titles(possessed.group("owner")), True
+        if POSSESSIVE_DESCRIPTION.match(parts[0]):
+            # "Mexico's emergency services chief": someone described by whose they are.
+            return _strip_article(parts[0]), False
         described = DESCRIBED.fullmatch(parts[0])
         if described:
             # "Sangin residents", "Government officials": people described by a place or a body.
@@ -170,6 +173,7 @@ POSSESSED = re.compile(
     r"(?i:office|spokes(?:man|woman|person)|ministry|government|campaign|team|lawyers?|attorneys?|aides?|"
     r"family|party|department|administration|cabinet|embassy|mission|army|military|police))\b"
 )
+POSSESSIVE_DESCRIPTION = re.compile(r"(?:(?i:the)\s+)?(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s+[a-z]")
 DESCRIBED = re.compile(
     r"(?:(?i:the)\s+)?(?P<place>(?:[A-Z][\w.-]*\s+){1,3})"
     r"(?:officials|residents|sources|witnesses|authorities|medics|doctors|activists|analysts|economists|"
@@ -331,7 +335,7 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
             return start, clause_start + len(segment)
     words = _tail_words(last_piece)
     if not words:
-        return None
+        return _subject_of_coordinated(text, clause_start, segment)
     start = clause_start + cut + 1 + last_piece.rfind(words)
     whole_piece = words == last_piece.strip()
     if whole_piece and cut > 0 and segment[cut] == "," and not is_name(words):
@@ -342,6 +346,27 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
         if is_name(clean(previous)):
             start = clause_start + previous_cut + 1 + (len(previous) - len(previous.lstrip()))
     return start, clause_start + len(segment)
+
+
+TOKEN = re.compile(r"\S+")
+COORDINATED_END = re.compile(r"\s(?:but|and)(?:\s+(?:also|then|later|still))?$")
+
+
+def _subject_of_coordinated(text: str, clause_start: int, segment: str) -> tuple[int, int] | None:
+    """ "President Barack Obama declined to comment ... but said": the subject of both verbs,
+    at the clause's start, when no cue comes between it and this one."""
+    if not COORDINATED_END.search(segment) or CUE.search(segment):
+        return None
+    tokens = list(TOKEN.finditer(segment, 0, 400))[:8]
+    n = 0
+    while n < len(tokens) - 1:
+        word = tokens[n].group()
+        if not (word[:1].isupper() or word in ("the", "a", "an", "of", "for") or SPEAKER_NOUNS.fullmatch(word)):
+            break
+        n += 1
+    if n == 0 or not plausible_speaker(segment[tokens[0].start() : tokens[n - 1].end()]):
+        return None
+    return clause_start + tokens[0].start(), clause_start + tokens[n - 1].end()
 
 
 def _describes(piece: str) -> bool:
