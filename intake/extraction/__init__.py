@@ -66,6 +66,10 @@ OPENS_CLAUSE = re.compile(
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 PASSIVE_AUX = re.compile(r"\b(?:was|were|been|is|are|being)\s+(?:also\s+|first\s+)?$", re.IGNORECASE)
 BY_AFTER = re.compile(r"\s+by\s+(?=\w)")
+QUOTE_MARK = re.compile(r"[\"“”]")
+OPENING_MARK = re.compile(r"[\"“](?=[A-Z‘'])")
+CLOSES = re.compile(r"[\w.,!?][\"”]\s*(?:said|says|he|she|they|[A-Z])")
+QUOTE_OPENS = re.compile(r"\s*[,:]\s*(?=[\"“])")
 QUOTE_CLOSED = re.compile(r"[,!?]\s*[\"”]\s*$")  # '"We will win," ' just before the speaker
 SAYING = re.compile(r"\s*,\s*(?:adding|saying|noting)\b(?:\s*[,:])?(?:\s+that\b)?\s*")
 SAYING_WORD = re.compile(r"adding|saying|noting")
@@ -111,6 +115,13 @@ class _Extractor:
         # Quotes are read over the whole paragraph: a quotation of several sentences is one
         # passage, and its closing mark in the sentence that names the speaker closes it there.
         self.quotes = quotes_in(self.text, paragraph)
+        first = QUOTE_MARK.search(self.text, paragraph.start, paragraph.end)
+        if first and first.start() > paragraph.start and CLOSES.match(self.text, first.start() - 1):
+            # 'The economy continues on the road to recovery," said Perez.': the copy lost the
+            # opening mark; the quote runs from the paragraph's start.
+            reopened = OPENING_MARK.search(self.text, first.start() + 1, paragraph.end)
+            rest = quotes_in(self.text, Span(reopened.start(), paragraph.end)) if reopened else []
+            self.quotes = [Span(paragraph.start, first.start()), *rest]
         self.quote_starts = [q.start for q in self.quotes]
         # The speaker of a quote this paragraph carries on: a paragraph that opens with a quote
         # mark continues the quote of the paragraph before it.
@@ -140,7 +151,8 @@ class _Extractor:
                 waiting = []
                 quoting = last["speaker"] if self._quotes_within(sentence.start, sentence.end) else quoting
             elif quoting is not None and self._is_quoted(sentence):
-                self._add(sentence, quoting, None, sentence, framed=True)
+                if not self._continue_quotation(sentence):
+                    self._add(sentence, quoting, None, sentence, framed=True)
             else:
                 waiting.append(sentence)
         self.quoting = quoting
@@ -261,6 +273,9 @@ class _Extractor:
             opens_clause = OPENS_CLAUSE.match(rest)
             if word.startswith("put the"):
                 content = Span(rest_start, next_start)  # "put the death toll at 41"
+            elif QUOTE_OPENS.match(rest):
+                # 'O'Sullivan said, "The rise was a disappointment".': the quote after the cue.
+                content = Span(rest_start + QUOTE_OPENS.match(rest).end(), next_start)
             elif (
                 TRIVIAL_REST.match(rest)
                 or len(rest.split()) < 3
@@ -398,6 +413,20 @@ class _Extractor:
             self._resolved[key] = found if found[0] is not None else (None, name)
         return self._resolved[key]
 
+    def _continue_quotation(self, sentence: Span) -> bool:
+        """A sentence further on in the quotation the last candidate holds is more of the same
+        statement: '... said Perez. "President Obama continues ... He is asking Congress ...'."""
+        quote = self._quote_at(sentence.start)
+        last = self.candidates[-1] if self.candidates else None
+        if quote is None or last is None or not (last["start"] <= quote.start + 1 and last["end"] > quote.start):
+            return False
+        text = self.text
+        for figure in figures_in(text, sentence.start, sentence.end):
+            last["figures"].append({**figure.as_dict(), "period_start": None, "period_end": None})
+        last["end"] = sentence.end
+        last["text"] = text[last["start"] : sentence.end]
+        return True
+
     def _quote_at(self, position: int) -> Span | None:
         """The paragraph's quoted passage that holds this position, if any."""
         index = bisect_right(self.quote_starts, position) - 1
@@ -412,6 +441,8 @@ class _Extractor:
         return self.quotes[first:last]
 
     def _is_quoted(self, sentence: Span) -> bool:
+        if self._quote_at(sentence.start) is not None:
+            return True  # inside a quotation the paragraph opened earlier
         body = self.text[sentence.start : sentence.end].strip()
         return body[:1] in '"“' or (body[-1:] in '"”' and body.count('"') % 2 == 1)
 

@@ -130,8 +130,9 @@ AUXILIARIES_END = re.compile(r"(?:\s+(?:has|have|had|also|later|earlier|previous
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 ARTICLE_END = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 SPEAKER_END = re.compile(
-    r"[;!?]\s|[;!?]$|\.$|,?\s(?:that|who|which|because|while|as|after|when)\s|\s[–—]\s|\s--\s|"
-    r",?\s(?:in|at|during|on|via)\s+(?:a|an|his|her|their|its)\s"
+    r"[;!?]\s|[;!?]$|\.$|[.!?][\"”]|,?\s(?:that|who|which|because|while|as|after|when)\s|\s[–—]\s|\s--\s|"
+    r",?\s(?:in|at|during|on|via)\s+(?:a|an|his|her|their|its)\s|"
+    r"\s(?:delayed|released|published|issued|seen|obtained|compiled|prepared|posted|carried|distributed)\s"
 )
 TIME_END = re.compile(r"[,\s]+(?:on|in|late|early|last)\s+\w+(?:\s+\w+)?$")
 
@@ -152,6 +153,10 @@ def name_in(mention: str) -> tuple[str, bool]:
         if POSSESSIVE_DESCRIPTION.match(parts[0]):
             # "Mexico's emergency services chief": someone described by whose they are.
             return _strip_article(parts[0]), False
+        person = PERSON_OF.match(parts[0])
+        if person and not ORGANIZATION_WORDS.search(person.group("name")) and is_name(person.group("name")):
+            # "Jim O'Sullivan of economics consultancy High Frequency Economics": the person.
+            return _strip_titles(person.group("name")), True
         described = DESCRIBED.fullmatch(parts[0])
         if described:
             # "Sangin residents", "Government officials": people described by a place or a body.
@@ -171,9 +176,11 @@ POSSESSED = re.compile(
     r"(?P<owner>(?:(?i:the|former)\s+)?(?:[A-Z][\w.-]*\s+){0,5}[A-Z][\w.-]*['’]s\s+"
     r"(?i:(?:own|top|chief|senior|main|official|press|foreign|defen[cs]e|interior|health)\s+)?"
     r"(?i:office|spokes(?:man|woman|person)|ministry|government|campaign|team|lawyers?|attorneys?|aides?|"
-    r"family|party|department|administration|cabinet|embassy|mission|army|military|police))\b"
+    r"family|party|department|administration|cabinet|embassy|mission|army|military|police))"
+    r"(?=\s*$|\s+(?:in|on|at|during)\b)"
 )
 POSSESSIVE_DESCRIPTION = re.compile(r"(?:(?i:the)\s+)?(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s+[a-z]")
+PERSON_OF = re.compile(r"(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+(?:of|from|at|with)\s+[a-z]")
 DESCRIBED = re.compile(
     r"(?:(?i:the)\s+)?(?P<place>(?:[A-Z][\w.-]*\s+){1,3})"
     r"(?:officials|residents|sources|witnesses|authorities|medics|doctors|activists|analysts|economists|"
@@ -208,7 +215,7 @@ def is_name(text: str) -> bool:
     connectors = {"al", "bin", "ibn", "abu", "de", "van", "von", "of", "for", "on", "and"}
     if tokens[0].lower() in PREPOSITIONS:
         return False  # "In Syria, the White Helmets said": a setting, not a speaker
-    if any(t.lower() in FUNCTION_WORDS for t in tokens):
+    if any(t.lower() in FUNCTION_WORDS and not (len(t) > 1 and t.isupper()) for t in tokens):
         return False  # "What I think ...": words of a sentence, not a name
     if not all(NAME_TOKEN_RE.fullmatch(t) or t.lower() in connectors for t in tokens):
         return False
@@ -336,6 +343,10 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
     words = _tail_words(last_piece)
     if not words:
         return _subject_of_coordinated(text, clause_start, segment)
+    agent = AGENT.search(words)
+    if agent and plausible_speaker(words[agent.end() :]):
+        end = clause_start + cut + 1 + last_piece.rfind(words) + len(words)
+        return end - len(words) + agent.end(), end
     start = clause_start + cut + 1 + last_piece.rfind(words)
     whole_piece = words == last_piece.strip()
     if whole_piece and cut > 0 and segment[cut] == "," and not is_name(words):
@@ -349,6 +360,7 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
 
 
 TOKEN = re.compile(r"\S+")
+AGENT = re.compile(r"\b(?:released|published|compiled|issued|conducted|commissioned|delivered|prepared)\s+by\s+")
 COORDINATED_END = re.compile(r"\s(?:but|and)(?:\s+(?:also|then|later|still))?$")
 
 

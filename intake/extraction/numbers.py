@@ -38,7 +38,8 @@ QUALIFIERS = [
 # What happened to the people counted: the word, and the metric it means.
 METRICS = [
     (r"killed|killing|kills|dead|died|dying|deaths?|death toll|lives|slain|massacred|executed|perished|drowned|"
-     r"lost their lives|were found dead|fatalities|shot dead|bodies", "killed"),
+     r"lost their lives|were found dead|fatalities|shot dead|bodies|"
+     r"fatally (?:shot|wounded|stabbed|injured)", "killed"),
     (r"wounded|wounding|injured|injuring|injuries|hurt|wounds|hospitali[sz]ed|admitted to hospitals?", "wounded"),
     (r"fled|flee|fleeing|displaced|displacing|evacuated|evacuation|evacuate|uprooted|homeless|refugees|"
      r"forced to leave|to leave their homes|left their homes|to leave|to flee", "displaced"),

@@ -10,7 +10,10 @@ ABBREVIATIONS = {
     "u.k", "e.g", "i.e", "inc", "co", "corp", "ltd", "jr", "sr", "rev", "ft", "mt",
 }  # fmt: skip
 LOWER_NEXT = re.compile(r"\s+[a-z0-9]")
-SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)""")
+NAME_NEXT = re.compile(r" [A-Z][a-z]+\b")
+# A full stop with no space before a capitalised word ("Statistics.Private") ends a sentence the
+# copy ran together; "U.S." and "3.5" do not.
+SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)|(?<=[a-z]{3})\.["”]?(?=["“]?[A-Z][a-z])""")
 QUOTE = re.compile(r"""["“”]([^"“”\n]{1,5000}?)(?:["“”]|(?=\n)|$)""")
 
 
@@ -42,8 +45,11 @@ def split_sentences(text: str, paragraph: Span) -> list[Span]:
         end = match.end()
         if match.group().startswith("."):
             word_start = max(body.rfind(" ", begin, match.start()), body.rfind("\n", begin, match.start())) + 1
-            if body[word_start : match.start()].lower().strip('("“') in ABBREVIATIONS:
+            word = body[word_start : match.start()].strip('("“')
+            if word.lower() in ABBREVIATIONS:
                 continue
+            if len(word) == 1 and word.isupper() and match.group() == "." and NAME_NEXT.match(body, end):
+                continue  # "Thomas E. Perez": an initial, not the end of a sentence
         if match.group() == "." and LOWER_NEXT.match(body, end):
             continue  # "2.5 million", "U.S. officials" and the like: the next word is not a new sentence
         chunk = body[begin:end]
