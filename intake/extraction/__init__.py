@@ -66,6 +66,10 @@ OPENS_CLAUSE = re.compile(
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 PASSIVE_AUX = re.compile(r"\b(?:was|were|been|is|are|being)\s+(?:also\s+|first\s+)?$", re.IGNORECASE)
 BY_AFTER = re.compile(r"\s+by\s+(?=\w)")
+PROGRESSIVE = re.compile(r"\b(?:was|were|been|is|are)\s+$", re.IGNORECASE)  # "had been expecting"
+PARTICIPLE_PHRASE = re.compile(
+    r"\s+(?:delayed|released|published|issued|seen|obtained|compiled|prepared|posted|carried|distributed)\b[^,.;]*"
+)
 QUOTE_MARK = re.compile(r"[\"“”]")
 OPENING_MARK = re.compile(r"[\"“](?=[A-Z‘'])")
 CLOSES = re.compile(r"[\w.,!?][\"”]\s*(?:said|says|he|she|they|[A-Z])")
@@ -181,7 +185,11 @@ class _Extractor:
         for m in CUE.finditer(text, sentence.start, sentence.end):
             if self._quote_at(m.start()) is not None:
                 continue
-            if NOT_A_CUE.search(text, max(0, m.start() - 12), m.start()) and not self._passive_by(m):
+            if (
+                NOT_A_CUE.search(text, max(0, m.start() - 12), m.start())
+                and not self._passive_by(m)
+                and not (m.group().endswith("ing") and PROGRESSIVE.search(text, max(0, m.start() - 8), m.start()))
+            ):
                 continue  # "an estimated 40,000" is a figure's qualifier; "were reported killed" is passive
             if m.group().lower() in NEEDS_THAT and not THAT_FOLLOWS.match(text, m.end()):
                 continue
@@ -298,6 +306,9 @@ class _Extractor:
         trailing = content.end <= speaker["start"]
         found = {"cue": cue, "speaker": speaker, "content": _trimmed(text, content), "trailing": trailing}
         after = max(span[1], cue.end())
+        participle = PARTICIPLE_PHRASE.match(text, after, next_start)
+        if participle:  # "according to results published by Anadolu, while ...": past the phrase
+            after = participle.end()
         if trailing and text[after : after + 1] == " ":
             time = TIME_WORDS.match(text[after : min(next_start, after + 120)])
             if time:  # "..., Yildirim said in a brief statement, adding, ..."

@@ -10,7 +10,7 @@ CUES = (
     r"stated|states|confirmed|confirms|claimed|claims|vowed|vows|warned|warns|noted|notes|insisted|insists|"
     r"explained|explains|declared|declares|alleged|alleges|acknowledged|acknowledges|denied|denies|"
     r"tweeted|wrote|writes|posted|predicted|predicts|urged|urges|argued|argues|admitted|admits|"
-    r"cautioned|cautions|"
+    r"cautioned|cautions|expect|expects|expected|expecting|forecast|forecasts|forecasted|forecasting|"
     # A finding or a belief is attributed when "that" introduces it ("the survey found that",
     # "rescuers believe that"): see THAT_FOLLOWS. "Police found the body" is no statement.
     r"found|finds|find|show|shows|showed|shown|indicate|indicates|indicated|reveal|reveals|revealed|suggest|"
@@ -109,7 +109,9 @@ ORGANIZATION_WORDS = re.compile(
 RELATIVE = re.compile(r"\s*(?:which|who)\s*")
 RELATIVE_ASIDE = re.compile(r"\s*(?:who|which|whose|whom)\s+\S")
 INNER_RELATIVE = re.compile(r"\s(?:who|whose)\s+(?:was|were|is|are|had|has|did|does|asked|spoke|declined|requested)\b")
-AUXILIARY_END = re.compile(r"\s+(?:has|have|had)(?:\s+(?:also|previously|earlier|already))?$")
+AUXILIARY_END = re.compile(
+    r"\s+(?:(?:has|have|had)(?:\s+(?:also|previously|earlier|already))?(?:\s+been)?|were|was|are|is)$"
+)
 DATELINE = re.compile(r"^(?:[A-Z][A-Z .,'’-]+)?(?:\([^)]{1,40}\))?\s*[-–—]+\s*")
 ASIDE = re.compile(r"\s*\w+ing\b")
 TIME_WORDS = re.compile(

@@ -196,6 +196,7 @@ COORDINATED = re.compile(r"\s*(?:[a-z]+\s+){0,2}(?:and|or)\s*", re.IGNORECASE)
 SHARED = re.compile(
     r"\s*(?:[\w-]+\s+){0,3}?(?:[\w-]+)?\s*(?:,\s*)?(?:and|or|including|among them|of them|of whom)\s*", re.IGNORECASE
 )
+CHANGED_FROM = re.compile(r"[^,;.]{0,30},?\s*(?:up |down )?(?:from|compared with|against)\s+", re.IGNORECASE)
 RUNNING_TOTAL = re.compile(r"\b(?:total|tally|toll|cumulative)\b[\w\s]{0,20}$", re.IGNORECASE)
 TOLL_BEFORE = re.compile(
     r"\b(?:death\s+)?toll\b(?:[^.;,\d]|\d+(?:\.\d+)?-(?=[a-z]))*?\b"
@@ -220,6 +221,8 @@ def figures_in(text: str, start: int, end: int, context_start: int | None = None
             earlier.metric = later.metric  # "three children and three adults were killed"
         elif later.metric == "other" and earlier.metric != "other" and later.population and SHARED.fullmatch(between):
             later.metric = earlier.metric  # "killed 25 civilians and about 20 militants", "11, including 10 children"
+        elif later.metric == "other" and earlier.metric == "other" and CHANGED_FROM.fullmatch(between):
+            later.extra["measure"] = earlier.extra["measure"]  # "rose to 7.9 percent in January, from 7.8"
         elif later.metric == "other" and earlier.metric != "other" and RUNNING_TOTAL.search(between):
             later.metric = earlier.metric  # "439 people had died ..., bringing the total to 5,373"
             later.population = later.population or earlier.population
