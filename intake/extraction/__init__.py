@@ -34,6 +34,7 @@ from intake.extraction.attribution import (
     is_name,
     name_in,
     plausible_speaker,
+    share_of,
     speaker_after,
     subject_before,
 )
@@ -466,6 +467,11 @@ class _Extractor:
         put = cue is not None and cue.group().lower().startswith("put the")
         context = sentence.start if put else None
         figures = [f.as_dict() for f in figures_in(text, content.start, content.end, context)]
+        if not framed and speaker.get("start") is not None and share_of(clean(speaker["mention"])):
+            # "Nearly 60% of those polled reported ...": the share is the poll's figure too.
+            read = figures_in(text, speaker["start"], max(speaker["end"], content.end))  # measured with what follows
+            share = [f.as_dict() for f in read if f.end <= speaker["end"]]
+            figures = share + figures
         if framed and not figures and cue is not None:
             return  # a closing attribution covers earlier figures; quotes carry on regardless
         start = min(content.start, speaker["start"] if not framed else content.start)

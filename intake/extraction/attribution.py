@@ -148,6 +148,12 @@ def name_in(mention: str) -> tuple[str, bool]:
     """The person or organization a mention names ("Sabah Karhout" in "the head of the council,
     Sabah Karhout"), or the description itself when it names no one ("a provincial official")."""
     parts = [clean(p) for p in COMMA_BREAK.split(mention) if clean(p)]
+    share = share_of(clean(mention))
+    if share:
+        return share, False  # "49 per cent of respondents": respondents
+    agent = WORK_BY.match(clean(mention))
+    if agent:  # "new analysis by Dutch publishing giant Elsevier and ...": Elsevier's analysis
+        return name_in(re.split(r"\s+and\s+", agent.group("agent"))[0])
     if len(parts) == 1:
         possessed = POSSESSED.match(parts[0])
         if possessed:  # "Former President Hamid Karzai's office": the office speaks, not Karzai.
@@ -181,6 +187,35 @@ POSSESSED = re.compile(
     r"family|party|department|administration|cabinet|embassy|mission|army|military|police))"
     r"(?=\s*$|\s+(?:in|on|at|during)\b)"
 )
+WORK_BY = re.compile(
+    r"(?:(?:a|an|the|new|latest|recent|fresh|its|their)\s+){0,2}(?:[a-z][\w-]*\s+)?"
+    r"(?:analysis|study|report|survey|poll|data|figures|research|review|estimates?|projections?)\s+"
+    r"(?:released\s+|published\s+|conducted\s+|carried out\s+)?by\s+(?P<agent>\S.*)",
+    re.IGNORECASE,
+)
+SHARE_OF = re.compile(
+    r"(?:(?:nearly|almost|about|around|more than|over|just over|just under|some|roughly|only)\s+)?"
+    r"(?:\d+(?:\.\d+)?\s*(?:%|per\s?cent\b|percent\b)|half|a third|a quarter|two[- ]thirds|three[- ]quarters|"
+    r"a majority|most|one in (?:two|three|four|five|ten))\s+of\s+(?P<group>(?:the\s+|those\s+|all\s+)?"
+    r"[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})",
+    re.IGNORECASE,
+)
+GROUPS = re.compile(
+    r"\b(?:respondents|polled|surveyed|questioned|asked|interviewed|voters|adults|people|americans|britons|"
+    r"researchers|scientists|doctors|nurses|teachers|parents|students|workers|employees|economists|members|"
+    r"residents|citizens|consumers|businesses|firms|companies|patients|participants|users|readers)$",
+    re.IGNORECASE,
+)
+
+
+def share_of(text: str) -> str | None:
+    """The group in "49 per cent of respondents", "nearly 60% of those polled", else None."""
+    found = SHARE_OF.fullmatch(text)
+    if found and GROUPS.search(found.group("group")):
+        return found.group("group")
+    return None
+
+
 POSSESSIVE_DESCRIPTION = re.compile(r"(?:(?i:the)\s+)?(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*['’]s\s+[a-z]")
 PERSON_OF = re.compile(r"(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+(?:of|from|at|with)\s+[a-z]")
 DESCRIBED = re.compile(
@@ -291,6 +326,8 @@ def plausible_speaker(mention: str) -> bool:
         return False
     if text.lower() in PRONOUNS:
         return True
+    if share_of(text):
+        return True  # "nearly 60% of those polled reported": the share of a group that says it
     if NOT_SPEAKER.search(text):
         return is_name(text)  # "27 people died" is what was said, not who said it
     _, named = name_in(text)
