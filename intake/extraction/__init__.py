@@ -120,7 +120,7 @@ class _Extractor:
         # Quotes are read over the whole paragraph: a quotation of several sentences is one
         # passage, and its closing mark in the sentence that names the speaker closes it there.
         self.quotes = quotes_in(self.text, paragraph)
-        first = QUOTE_MARK.search(self.text, paragraph.start, paragraph.end)
+        first = QUOTE_MARK.search(self.text, paragraph.start, self.quotes[0].start) if self.quotes else None
         if first and first.start() > paragraph.start and CLOSES.match(self.text, first.start() - 1):
             # 'The economy continues on the road to recovery," said Perez.': the copy lost the
             # opening mark; the quote runs from the paragraph's start.
@@ -183,11 +183,13 @@ class _Extractor:
         text = self.text
         cues: list[re.Match] = []
         previous = None
+        quoted = self._quote_at if self.quotes else None
         for m in CUE.finditer(text, sentence.start, sentence.end):
-            if self._quote_at(m.start()) is not None:
+            at = m.start()
+            if quoted is not None and quoted(at) is not None:
                 continue
             if (
-                NOT_A_CUE.search(text, max(0, m.start() - 12), m.start())
+                NOT_A_CUE.search(text, max(0, at - 12), at)
                 and not self._passive_by(m)
                 and not (m.group().endswith("ing") and PROGRESSIVE.search(text, max(0, m.start() - 8), m.start()))
             ):
@@ -289,7 +291,11 @@ class _Extractor:
                 TRIVIAL_REST.match(rest)
                 or len(rest.split()) < 3
                 or opens_clause
-                or (QUOTE_CLOSED.search(text, max(clause_start, span[0] - 4), span[0]) and not THAT_OR_TO.match(rest))
+                or (
+                    ("”" in text[span[0] - 4 : span[0]] or '"' in text[span[0] - 4 : span[0]])
+                    and QUOTE_CLOSED.search(text, max(clause_start, span[0] - 4), span[0])
+                    and not THAT_OR_TO.match(rest)
+                )
             ):
                 # '"...," Erdogan wrote on his Twitter account': the quote is what was said, and
                 # the rest only says where.
@@ -327,9 +333,9 @@ class _Extractor:
 
     def _passive_by(self, cue: re.Match) -> tuple[int, int] | None:
         """(where the auxiliary starts, where the agent starts) of "was announced by ...", else None."""
-        aux = PASSIVE_AUX.search(self.text, max(0, cue.start() - 14), cue.start())
-        by = BY_AFTER.match(self.text, cue.end()) if aux else None
-        return (aux.start(), by.end()) if by else None
+        by = BY_AFTER.match(self.text, cue.end())
+        aux = PASSIVE_AUX.search(self.text, max(0, cue.start() - 14), cue.start()) if by else None
+        return (aux.start(), by.end()) if aux else None
 
     def _named_appositive(self, clause_start: int, cue_start: int) -> bool:
         """ "Ahmed Ali, a police spokesman, said ...": a name and its description before the cue."""
@@ -467,7 +473,7 @@ class _Extractor:
         put = cue is not None and cue.group().lower().startswith("put the")
         context = sentence.start if put else None
         figures = [f.as_dict() for f in figures_in(text, content.start, content.end, context)]
-        if not framed and speaker.get("start") is not None and share_of(clean(speaker["mention"])):
+        if not framed and " of " in speaker["mention"] and share_of(clean(speaker["mention"])):
             # "Nearly 60% of those polled reported ...": the share is the poll's figure too.
             read = figures_in(text, speaker["start"], max(speaker["end"], content.end))  # measured with what follows
             share = [f.as_dict() for f in read if f.end <= speaker["end"]]

@@ -382,7 +382,7 @@ def subject_before(text: str, clause_start: int, cue_start: int) -> tuple[int, i
     words = _tail_words(last_piece)
     if not words:
         return _subject_of_coordinated(text, clause_start, segment)
-    agent = AGENT.search(words)
+    agent = AGENT.search(words) if " by " in words else None
     if agent and plausible_speaker(words[agent.end() :]):
         end = clause_start + cut + 1 + last_piece.rfind(words) + len(words)
         return end - len(words) + agent.end(), end

@@ -13,7 +13,7 @@ LOWER_NEXT = re.compile(r"\s+[a-z0-9]")
 NAME_NEXT = re.compile(r" [A-Z][a-z]+\b")
 # A full stop with no space before a capitalised word ("Statistics.Private") ends a sentence the
 # copy ran together; "U.S." and "3.5" do not.
-SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)|(?<=[a-z]{3})\.["”]?(?=["“]?[A-Z][a-z])""")
+SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+|$)|\.(?<=[a-z]{3}\.)["”]?(?=["“]?[A-Z][a-z])""")
 QUOTE = re.compile(r"""["“”]([^"“”\n]{1,5000}?)(?:["“”]|(?=\n)|$)""")
 
 
