@@ -39,7 +39,7 @@ def figure_fields(found: dict) -> dict:
     def bound(value):
         return None if value is None else Decimal(str(value))
 
-    money = found.get("kind") == "money" or found.get("unit") == Figure.Unit.MONEY
+    money = found.get("unit") == Figure.Unit.MONEY
     return {
         "as_written": found["text"][:300],
         "metric": found["metric"],

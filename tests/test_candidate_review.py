@@ -103,3 +103,27 @@ def test_the_article_review_page_reads_figures_as_people_write_them(client, desk
     page = response.content.decode()
     assert "42 killed" in page and "≈ 1,200 displaced (families)" in page and "at_least" not in page
     assert source("Rain Gazette").kind == "outlet"
+
+
+MONEY = "The government will spend $3.5 billion on flood defences, the finance minister, Ana Ruiz, said on Monday."
+
+
+def test_a_reviewer_sets_money_currency_and_measure_in_the_figure_rows(client, desk_reviewer, db):
+    candidate = import_(MONEY)[2][0]
+    url = f"/admin/claims/candidate/{candidate.pk}/change/"
+    page = client.get(url)
+    changes = {"figure-0-currency": "eur", "figure-0-metric": "other", "figure-0-measure": "spending on defences"}
+    assert client.post(url, admin_form_data(page, **changes)).status_code == 302
+    claim = intake_services.accept_candidate(candidate=Candidate.objects.get(pk=candidate.pk), user=desk_reviewer)
+    figure = claim.figures.get()
+    assert (figure.unit, figure.currency, figure.measure) == ("money", "EUR", "spending on defences")
+
+
+def test_the_reviewers_unit_wins_over_the_extractors_reading_of_money(client, desk_reviewer, db):
+    candidate = import_(MONEY)[2][0]
+    url = f"/admin/claims/candidate/{candidate.pk}/change/"
+    page = client.get(url)
+    changes = {"figure-0-unit": "people", "figure-0-currency": ""}
+    assert client.post(url, admin_form_data(page, **changes)).status_code == 302
+    claim = intake_services.accept_candidate(candidate=Candidate.objects.get(pk=candidate.pk), user=desk_reviewer)
+    assert (claim.figures.get().unit, claim.figures.get().currency) == ("people", "")

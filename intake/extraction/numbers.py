@@ -409,6 +409,7 @@ def _figure(body: str, match: re.Match, offset: int) -> Figure | None:
     elif match.group("amount") and match.group("amount").lower() == "one" and NO_BEFORE.search(before):
         return None
     unit = "fraction" if kind in ("percent", "ratio") or (words and words.lower() in FRACTIONS) else "people"
+    unit = "money" if kind == "money" else unit
     if words and words.lower() in FRACTIONS and metric != "territory" and not population:
         return None
     figure = Figure(

@@ -97,8 +97,6 @@ class CandidateForm(forms.ModelForm):
                 high=_number(data["high"]), vague_text=data["vague_text"], unit=data["unit"],
                 currency=data["currency"].upper(), population=data["population"], measure=data["measure"],
             )  # fmt: skip
-            if data["unit"] != Figure.Unit.MONEY and kept.get("kind") == "money":
-                kept["kind"] = "count"  # the reviewer's unit over the extractor's reading
             figures.append(kept)
         return figures
 
